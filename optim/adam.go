@@ -1,0 +1,172 @@
+package optim
+
+import (
+	"math"
+
+	"github.com/descent-ml/descent/internal/parallel"
+)
+
+// AdamConfig holds the hyperparameters of Adam and AdamW; the zero value is
+// PyTorch's default (lr 1e-3, betas 0.9/0.999, eps 1e-8; weight decay 0 for
+// Adam and 1e-2 for AdamW).
+type AdamConfig struct {
+	LR          float64    `json:"lr"`           // learning rate γ (default 1e-3)
+	Betas       [2]float64 `json:"betas"`        // β₁, β₂ (default 0.9, 0.999)
+	Eps         float64    `json:"eps"`          // ε added to the denominator (default 1e-8)
+	WeightDecay float64    `json:"weight_decay"` // λ: L2 for Adam, decoupled for AdamW
+	AMSGrad     bool       `json:"amsgrad"`      // use the running maximum of v
+	Maximize    bool       `json:"maximize"`     // ascend instead of descend
+}
+
+// Adam is PyTorch's torch.optim.Adam (Kingma & Ba 2015), and AdamW (same
+// struct, decoupled weight decay, Loshchilov & Hutter 2019) is
+// torch.optim.AdamW. For step t:
+//
+//	g ← ∇f(θ) (negated if maximize)
+//	θ ← θ(1 − γλ)                 AdamW only
+//	g ← g + λθ                    Adam only
+//	m ← β₁m + (1−β₁)g
+//	v ← β₂v + (1−β₂)g²
+//	v̂ ← max(v̂, v) if amsgrad, else v
+//	θ ← θ − (γ/(1−β₁ᵗ)) · m / (√v̂/√(1−β₂ᵗ) + ε)
+//
+// The update is one fused pass over θ, g, m and v, parallel over cores for
+// large tensors.
+type Adam struct {
+	core[AdamConfig]
+	decoupled bool
+}
+
+func init() {
+	register("adam", "Adam", func(p []*Param, c AdamConfig) (Optimizer, error) { return NewAdam(p, c) })
+	register("adamw", "AdamW", func(p []*Param, c AdamConfig) (Optimizer, error) { return NewAdamW(p, c) })
+}
+
+// NewAdam returns Adam over one group of params.
+func NewAdam(params []*Param, cfg AdamConfig) (*Adam, error) {
+	return newAdam("Adam", false, params, cfg)
+}
+
+// NewAdamW returns AdamW (decoupled weight decay, default 1e-2) over one
+// group of params.
+func NewAdamW(params []*Param, cfg AdamConfig) (*Adam, error) {
+	return newAdam("AdamW", true, params, cfg)
+}
+
+func newAdam(name string, decoupled bool, params []*Param, cfg AdamConfig) (*Adam, error) {
+	o := &Adam{decoupled: decoupled}
+	resolve := func(c *AdamConfig) error { return resolveAdam(c, decoupled) }
+	if err := o.init(name, cfg, resolve, o.update); err != nil {
+		return nil, err
+	}
+	if err := o.AddGroup(o.defaults, params...); err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+func resolveAdam(c *AdamConfig, decoupled bool) error {
+	c.LR = orDefault(c.LR, 1e-3)
+	c.Betas[0] = orDefault(c.Betas[0], 0.9)
+	c.Betas[1] = orDefault(c.Betas[1], 0.999)
+	c.Eps = orDefault(c.Eps, 1e-8)
+	if decoupled {
+		c.WeightDecay = orDefault(c.WeightDecay, 1e-2)
+	}
+	if err := checkNonNeg("learning rate", c.LR); err != nil {
+		return err
+	}
+	if err := checkNonNeg("epsilon value", c.Eps); err != nil {
+		return err
+	}
+	for i, b := range c.Betas {
+		if err := checkBeta(i, b); err != nil {
+			return err
+		}
+	}
+	return checkNonNeg("weight_decay value", c.WeightDecay)
+}
+
+func (o *Adam) update(c *AdamConfig, p *Param, s *State) error {
+	if p.Sparse != nil {
+		return errSparse
+	}
+	s.Step++
+	t := float64(s.Step)
+	h := adamStep{
+		lr:       c.LR,
+		beta1:    c.Betas[0],
+		beta2:    c.Betas[1],
+		eps:      c.Eps,
+		stepSize: c.LR / (1 - math.Pow(c.Betas[0], t)),
+		bc2sqrt:  math.Sqrt(1 - math.Pow(c.Betas[1], t)),
+		sign:     1,
+	}
+	if c.Maximize {
+		h.sign = -1
+	}
+	if o.decoupled {
+		h.decoupled, h.decay = true, 1-c.LR*c.WeightDecay
+	} else {
+		h.wd = c.WeightDecay
+	}
+	if p.F32 != nil {
+		adamParam(&h, s, c.AMSGrad, p.F32, p.G32)
+	} else {
+		adamParam(&h, s, c.AMSGrad, p.F64, p.G64)
+	}
+	return nil
+}
+
+// adamStep is one step's scalars.
+type adamStep struct {
+	lr, beta1, beta2, eps float64
+	stepSize, bc2sqrt     float64
+	wd                    float64 // L2 weight decay added to the gradient (Adam)
+	decay                 float64 // multiplicative decay of θ (AdamW)
+	decoupled             bool    // apply decay
+	sign                  float64
+}
+
+func adamParam[T Float](h *adamStep, s *State, amsgrad bool, x, g []T) {
+	m := buf[T](s, "exp_avg", len(x), 0)
+	v := buf[T](s, "exp_avg_sq", len(x), 0)
+	var vmax []T
+	if amsgrad {
+		vmax = buf[T](s, "max_exp_avg_sq", len(x), 0)
+	}
+	parallel.For(len(x), grain, func(lo, hi int) {
+		var vm []T
+		if vmax != nil {
+			vm = vmax[lo:hi]
+		}
+		adamKernel(h, x[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], vm)
+	})
+}
+
+func adamKernel[T Float](h *adamStep, x, g, m, v, vmax []T) {
+	b1, c1 := T(h.beta1), T(1-h.beta1)
+	b2, c2 := T(h.beta2), T(1-h.beta2)
+	step, bc, eps := T(h.stepSize), T(h.bc2sqrt), T(h.eps)
+	wd, decay, sign, decoupled := T(h.wd), T(h.decay), T(h.sign), h.decoupled
+	g, m, v = g[:len(x)], m[:len(x)], v[:len(x)]
+	for i := range x {
+		gi := sign * g[i]
+		xi := x[i]
+		if decoupled {
+			xi *= decay
+		}
+		if wd != 0 {
+			gi += wd * xi
+		}
+		mi := m[i]*b1 + c1*gi
+		vi := v[i]*b2 + c2*(gi*gi)
+		m[i], v[i] = mi, vi
+		if vmax != nil {
+			vi = max(vmax[i], vi)
+			vmax[i] = vi
+		}
+		den := T(math.Sqrt(float64(vi)))/bc + eps
+		x[i] = xi - step*(mi/den)
+	}
+}

@@ -1,0 +1,216 @@
+package optim
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// goldenDir holds PyTorch's reference trajectories; every file in it is
+// replayed.
+const goldenDir = "../testdata/torch/optim"
+
+type goldenTensor struct {
+	Name  string    `json:"name"`
+	Shape []int     `json:"shape"`
+	Data  []float64 `json:"data"`
+}
+
+type goldenStep struct {
+	Loss        float64     `json:"loss"`
+	Grads       [][]float64 `json:"grads"`
+	SparseGrads []struct {
+		Rows   []int       `json:"rows"`
+		Values [][]float64 `json:"values"`
+	} `json:"sparse_grads"`
+	Evaluations int         `json:"evaluations"`
+	Params      [][]float64 `json:"params"`
+}
+
+type goldenCase struct {
+	Name      string                     `json:"name"`
+	Kind      string                     `json:"kind"`
+	Optimizer string                     `json:"optimizer"`
+	Objective string                     `json:"objective"`
+	Hyper     map[string]json.RawMessage `json:"hyper"`
+	Params    []goldenTensor             `json:"params"`
+	Steps     []goldenStep               `json:"steps"`
+}
+
+// hyperFromJSON turns PyTorch keyword arguments into a Hyper: numbers as
+// written, booleans, strings, and lists as "a/b".
+func hyperFromJSON(m map[string]json.RawMessage) (Hyper, error) {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var h Hyper
+	for _, k := range keys {
+		var v any
+		if err := json.Unmarshal(m[k], &v); err != nil {
+			return nil, err
+		}
+		s, err := hyperText(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		if v == nil {
+			continue
+		}
+		h = append(h, KV{k, s})
+	}
+	return h, nil
+}
+
+func hyperText(v any) (string, error) {
+	switch v := v.(type) {
+	case nil:
+		return "", nil
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64), nil
+	case bool:
+		return strconv.FormatBool(v), nil
+	case string:
+		return v, nil
+	case []any:
+		parts := make([]string, len(v))
+		for i, e := range v {
+			s, err := hyperText(e)
+			if err != nil {
+				return "", err
+			}
+			parts[i] = s
+		}
+		return strings.Join(parts, "/"), nil
+	}
+	return "", fmt.Errorf("unsupported value %v", v)
+}
+
+func loadGolden(t *testing.T, path string) *goldenCase {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c goldenCase
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return &c
+}
+
+func closeTo(got, want float64) bool {
+	if got == want {
+		return true
+	}
+	d := math.Abs(got - want)
+	return d <= 1e-12 || d <= 1e-9*math.Abs(want)
+}
+
+// rosenbrockClosure is the objective of the closure cases:
+// sum((1-x[i])^2 + 100*(x[i+1]-x[i]^2)^2), gradient into g.
+func rosenbrock(x, g []float64) float64 {
+	clear(g)
+	var f float64
+	for i := 0; i+1 < len(x); i++ {
+		a, b := 1-x[i], x[i+1]-x[i]*x[i]
+		f += a*a + 100*b*b
+		g[i] += -2*a - 400*x[i]*b
+		g[i+1] += 200 * b
+	}
+	return f
+}
+
+func TestGoldenPyTorch(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(goldenDir, "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatalf("no golden files in %s", goldenDir)
+	}
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			t.Parallel()
+			replayGolden(t, path)
+		})
+	}
+}
+
+func replayGolden(t *testing.T, path string) {
+	c := loadGolden(t, path)
+	h, err := hyperFromJSON(c.Hyper)
+	if err != nil {
+		t.Fatalf("%s: hyper: %v", path, err)
+	}
+	params := make([]*Param, len(c.Params))
+	for i, gp := range c.Params {
+		data := append([]float64(nil), gp.Data...)
+		var grad []float64
+		if c.Kind != "sparse" {
+			grad = make([]float64, len(data))
+		}
+		params[i] = NewParam(gp.Name, data, grad, gp.Shape...)
+	}
+	opt, err := NewFromHyper(c.Optimizer, h, params)
+	if err != nil {
+		t.Fatalf("%s: build %s(%s): %v", path, c.Optimizer, h, err)
+	}
+	for si, st := range c.Steps {
+		switch c.Kind {
+		case "dense":
+			for i, g := range st.Grads {
+				copy(params[i].G64, g)
+			}
+			if err := opt.Step(); err != nil {
+				t.Fatalf("%s step %d: %v", path, si+1, err)
+			}
+		case "sparse":
+			sg := st.SparseGrads[0]
+			var vals []float64
+			for _, r := range sg.Values {
+				vals = append(vals, r...)
+			}
+			params[0].Sparse = &SparseGrad{Rows: sg.Rows, Values: vals}
+			if err := opt.Step(); err != nil {
+				t.Fatalf("%s step %d: %v", path, si+1, err)
+			}
+		case "closure":
+			if c.Objective != "rosenbrock" {
+				t.Fatalf("%s: unknown objective %q", path, c.Objective)
+			}
+			x := params[0]
+			evals := 0
+			loss, err := opt.StepClosure(func() (float64, error) {
+				evals++
+				return rosenbrock(x.F64, x.G64), nil
+			})
+			if err != nil {
+				t.Fatalf("%s step %d: %v", path, si+1, err)
+			}
+			if !closeTo(loss, st.Loss) {
+				t.Fatalf("%s step %d: loss %v, PyTorch %v", path, si+1, loss, st.Loss)
+			}
+			if evals != st.Evaluations {
+				t.Fatalf("%s step %d: %d evaluations, PyTorch %d", path, si+1, evals, st.Evaluations)
+			}
+		default:
+			t.Fatalf("%s: unknown kind %q", path, c.Kind)
+		}
+		for i, want := range st.Params {
+			got := params[i].F64
+			for j := range want {
+				if !closeTo(got[j], want[j]) {
+					t.Fatalf("%s step %d: %s[%d] = %.17g, PyTorch %.17g", path, si+1, params[i].Name, j, got[j], want[j])
+				}
+			}
+		}
+	}
+}
