@@ -4,6 +4,7 @@ import (
 	"math"
 
 	"github.com/descent-ml/descent/internal/parallel"
+	"github.com/descent-ml/descent/internal/vec"
 )
 
 // AdamConfig holds the hyperparameters of Adam and AdamW; the zero value is
@@ -35,6 +36,10 @@ type AdamConfig struct {
 type Adam struct {
 	core[AdamConfig]
 	decoupled bool
+	// Scratch for one parameter's update, reused every step so a step
+	// does not allocate.
+	t32 adamTask[float32]
+	t64 adamTask[float64]
 }
 
 func init() {
@@ -111,9 +116,9 @@ func (o *Adam) update(c *AdamConfig, p *Param, s *State) error {
 		h.wd = c.WeightDecay
 	}
 	if p.F32 != nil {
-		adamParam(&h, s, c.AMSGrad, p.F32, p.G32)
+		o.t32.run(&h, s, c.AMSGrad, p.F32, p.G32)
 	} else {
-		adamParam(&h, s, c.AMSGrad, p.F64, p.G64)
+		o.t64.run(&h, s, c.AMSGrad, p.F64, p.G64)
 	}
 	return nil
 }
@@ -128,20 +133,55 @@ type adamStep struct {
 	sign                  float64
 }
 
-func adamParam[T Float](h *adamStep, s *State, amsgrad bool, x, g []T) {
-	m := buf[T](s, "exp_avg", len(x), 0)
-	v := buf[T](s, "exp_avg_sq", len(x), 0)
-	var vmax []T
+// adamTask updates one parameter, chunk by chunk over the cores.
+type adamTask[T Float] struct {
+	h                adamStep
+	k                vec.AdamK // h as float32 vectors for the SIMD kernel
+	x, g, m, v, vmax []T
+}
+
+func (t *adamTask[T]) run(h *adamStep, s *State, amsgrad bool, x, g []T) {
+	t.h = *h
+	t.x, t.g = x, g
+	t.m = buf[T](s, "exp_avg", len(x), 0)
+	t.v = buf[T](s, "exp_avg_sq", len(x), 0)
+	t.vmax = nil
 	if amsgrad {
-		vmax = buf[T](s, "max_exp_avg_sq", len(x), 0)
+		t.vmax = buf[T](s, "max_exp_avg_sq", len(x), 0)
 	}
-	parallel.For(len(x), grain, func(lo, hi int) {
-		var vm []T
-		if vmax != nil {
-			vm = vmax[lo:hi]
+	if _, ok := any(x).([]float32); ok {
+		k := &t.k
+		vec.Fill(&k.B1, float32(h.beta1))
+		vec.Fill(&k.C1, float32(1-h.beta1))
+		vec.Fill(&k.B2, float32(h.beta2))
+		vec.Fill(&k.C2, float32(1-h.beta2))
+		vec.Fill(&k.Step, float32(h.stepSize))
+		vec.Fill(&k.BC, float32(h.bc2sqrt))
+		vec.Fill(&k.Eps, float32(h.eps))
+		vec.Fill(&k.WD, float32(h.wd))
+		vec.Fill(&k.Sign, float32(h.sign))
+		decay := float32(1)
+		if h.decoupled {
+			decay = float32(h.decay)
 		}
-		adamKernel(h, x[lo:hi], g[lo:hi], m[lo:hi], v[lo:hi], vm)
-	})
+		vec.Fill(&k.Decay, decay)
+	}
+	parallel.Run(len(x), grain, t)
+	t.x, t.g, t.m, t.v, t.vmax = nil, nil, nil, nil, nil
+}
+
+// Run updates elements [lo, hi): the SIMD kernel takes what it can of a
+// float32 parameter without amsgrad, adamKernel the rest.
+func (t *adamTask[T]) Run(lo, hi int) {
+	x, g, m, v := t.x[lo:hi], t.g[lo:hi], t.m[lo:hi], t.v[lo:hi]
+	var vmax []T
+	if t.vmax != nil {
+		vmax = t.vmax[lo:hi]
+	} else if x32, ok := any(x).([]float32); ok {
+		n := vec.Adam(x32, any(g).([]float32), any(m).([]float32), any(v).([]float32), &t.k)
+		x, g, m, v = x[n:], g[n:], m[n:], v[n:]
+	}
+	adamKernel(&t.h, x, g, m, v, vmax)
 }
 
 func adamKernel[T Float](h *adamStep, x, g, m, v, vmax []T) {

@@ -3,6 +3,8 @@ package optim
 import (
 	"fmt"
 	"math"
+
+	"github.com/descent-ml/descent/internal/vec"
 )
 
 // Float is the element type of a parameter: float32 for training, float64
@@ -185,6 +187,13 @@ func (p *Param) gradFinite() bool {
 // allFinite reports whether x holds no NaN or infinity. x*0 is 0 for every
 // finite x and NaN otherwise, so one sum decides.
 func allFinite[T Float](x []T) bool {
+	if x32, ok := any(x).([]float32); ok {
+		n, ok := vec.Finite(x32)
+		if !ok {
+			return false
+		}
+		x = x[n:]
+	}
 	var acc T
 	for _, v := range x {
 		acc += v * 0

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/descent-ml/descent/internal/parallel"
+	"github.com/descent-ml/descent/internal/vec"
 )
 
 // SGDConfig holds SGD's hyperparameters; the zero value is PyTorch's
@@ -31,6 +32,10 @@ type SGDConfig struct {
 // weight decay: only the listed rows move.
 type SGD struct {
 	core[SGDConfig]
+	// Scratch for one parameter's update, reused so a step does not
+	// allocate.
+	t32 sgdTask[float32]
+	t64 sgdTask[float64]
 }
 
 func init() {
@@ -75,31 +80,64 @@ func (o *SGD) update(c *SGDConfig, p *Param, s *State) error {
 		return sparseAdd(p, sg, -c.LR, c.Maximize)
 	}
 	if p.F32 != nil {
-		sgdParam(c, s, p.F32, p.G32)
+		o.t32.run(c, s, p.F32, p.G32)
 	} else {
-		sgdParam(c, s, p.F64, p.G64)
+		o.t64.run(c, s, p.F64, p.G64)
 	}
 	return nil
 }
 
-func sgdParam[T Float](c *SGDConfig, s *State, x, g []T) {
-	lr, mu, damp, wd := T(c.LR), T(c.Momentum), T(1-c.Dampening), T(c.WeightDecay)
-	sign := T(1)
+// sgdTask updates one parameter, chunk by chunk over the cores.
+type sgdTask[T Float] struct {
+	lr, mu, damp, wd, sign T
+	momentum, first, nest  bool
+	k                      vec.SGDK // the same constants for the SIMD kernel
+	x, g, b                []T
+}
+
+func (t *sgdTask[T]) run(c *SGDConfig, s *State, x, g []T) {
+	t.lr, t.mu, t.damp, t.wd = T(c.LR), T(c.Momentum), T(1-c.Dampening), T(c.WeightDecay)
+	t.sign = 1
 	if c.Maximize {
-		sign = -1
+		t.sign = -1
 	}
-	if c.Momentum == 0 {
-		parallel.For(len(x), grain, func(lo, hi int) {
-			sgdPlain(x[lo:hi], g[lo:hi], lr, wd, sign)
-		})
+	t.momentum, t.nest = c.Momentum != 0, c.Nesterov
+	t.x, t.g, t.b = x, g, nil
+	if t.momentum {
+		t.first = s.Buf("momentum_buffer") == nil
+		t.b = buf[T](s, "momentum_buffer", len(x), 0)
+		if _, ok := any(x).([]float32); ok {
+			k := &t.k
+			vec.Fill(&k.Sign, float32(t.sign))
+			vec.Fill(&k.WD, float32(t.wd))
+			vec.Fill(&k.Mu, float32(t.mu))
+			vec.Fill(&k.Damp, float32(t.damp))
+			vec.Fill(&k.LR, float32(t.lr))
+			kd, km := float32(0), float32(1)
+			if t.nest {
+				kd, km = 1, float32(t.mu)
+			}
+			vec.Fill(&k.KD, kd)
+			vec.Fill(&k.KM, km)
+		}
+	}
+	parallel.Run(len(x), grain, t)
+	t.x, t.g, t.b = nil, nil, nil
+}
+
+// Run updates elements [lo, hi).
+func (t *sgdTask[T]) Run(lo, hi int) {
+	x, g := t.x[lo:hi], t.g[lo:hi]
+	if !t.momentum {
+		sgdPlain(x, g, t.lr, t.wd, t.sign)
 		return
 	}
-	first := s.Buf("momentum_buffer") == nil
-	b := buf[T](s, "momentum_buffer", len(x), 0)
-	nesterov := c.Nesterov
-	parallel.For(len(x), grain, func(lo, hi int) {
-		sgdMomentum(x[lo:hi], g[lo:hi], b[lo:hi], lr, mu, damp, wd, sign, first, nesterov)
-	})
+	b := t.b[lo:hi]
+	if x32, ok := any(x).([]float32); ok && !t.first {
+		n := vec.SGDMomentum(x32, any(g).([]float32), any(b).([]float32), &t.k)
+		x, g, b = x[n:], g[n:], b[n:]
+	}
+	sgdMomentum(x, g, b, t.lr, t.mu, t.damp, t.wd, t.sign, t.first, t.nest)
 }
 
 func sgdPlain[T Float](x, g []T, lr, wd, sign T) {

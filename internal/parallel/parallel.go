@@ -2,7 +2,9 @@
 //
 // Work is cut into fixed-size chunks whose boundaries do not depend on the
 // number of threads, so a reduction that combines per-chunk results in chunk
-// order gives bit-identical answers whatever the thread count.
+// order gives bit-identical answers whatever the thread count. Loops run on
+// a pool of long-lived workers: Run with a Task kept by the caller does not
+// allocate.
 package parallel
 
 import (
@@ -13,7 +15,8 @@ import (
 
 var threads atomic.Int64
 
-// Threads reports how many goroutines For may use; by default GOMAXPROCS.
+// Threads reports how many goroutines a loop may use; by default
+// GOMAXPROCS.
 func Threads() int {
 	if t := threads.Load(); t > 0 {
 		return int(t)
@@ -21,7 +24,7 @@ func Threads() int {
 	return runtime.GOMAXPROCS(0)
 }
 
-// SetThreads sets how many goroutines For may use; n <= 0 restores the
+// SetThreads sets how many goroutines a loop may use; n <= 0 restores the
 // default (GOMAXPROCS). It returns the previous setting.
 func SetThreads(n int) int {
 	prev := Threads()
@@ -32,11 +35,65 @@ func SetThreads(n int) int {
 	return prev
 }
 
-// For calls body(lo, hi) over [0, n) in chunks of at most grain elements,
-// spread over Threads() goroutines. Small loops (n <= grain) or a single
-// thread run inline with no goroutine and no allocation. Chunk k always
-// covers [k*grain, min((k+1)*grain, n)).
-func For(n, grain int, body func(lo, hi int)) {
+// Task is the body of a loop: Run(lo, hi) handles elements [lo, hi).
+type Task interface {
+	Run(lo, hi int)
+}
+
+// Func adapts a function to a Task.
+type Func func(lo, hi int)
+
+// Run calls f(lo, hi).
+func (f Func) Run(lo, hi int) { f(lo, hi) }
+
+// job is one loop handed to the workers.
+type job struct {
+	task   Task
+	n      int
+	grain  int
+	chunks int
+	next   atomic.Int64
+	wg     sync.WaitGroup
+}
+
+func (j *job) work() {
+	for {
+		k := int(j.next.Add(1) - 1)
+		if k >= j.chunks {
+			return
+		}
+		lo := k * j.grain
+		j.task.Run(lo, min(lo+j.grain, j.n))
+	}
+}
+
+var (
+	poolMu  sync.Mutex
+	workers int
+	jobs    = make(chan *job, 64)
+	jobPool = sync.Pool{New: func() any { return new(job) }}
+)
+
+// ensureWorkers starts workers until n are running.
+func ensureWorkers(n int) {
+	poolMu.Lock()
+	defer poolMu.Unlock()
+	for workers < n {
+		workers++
+		go func() {
+			for j := range jobs {
+				j.work()
+				j.wg.Done()
+			}
+		}()
+	}
+}
+
+// Run calls t.Run over [0, n) in chunks of at most grain elements, spread
+// over Threads() goroutines (the caller's included). Chunk k always covers
+// [k*grain, min((k+1)*grain, n)). Small loops and a single thread run
+// inline.
+func Run(n, grain int, t Task) {
 	if n <= 0 {
 		return
 	}
@@ -44,40 +101,33 @@ func For(n, grain int, body func(lo, hi int)) {
 		grain = 1
 	}
 	chunks := (n + grain - 1) / grain
-	t := Threads()
-	if t > chunks {
-		t = chunks
-	}
-	if t <= 1 {
+	th := min(Threads(), chunks)
+	if th <= 1 {
 		for lo := 0; lo < n; lo += grain {
-			body(lo, min(lo+grain, n))
+			t.Run(lo, min(lo+grain, n))
 		}
 		return
 	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	work := func() {
-		for {
-			k := int(next.Add(1) - 1)
-			if k >= chunks {
-				return
-			}
-			lo := k * grain
-			body(lo, min(lo+grain, n))
-		}
+	ensureWorkers(th - 1)
+	j := jobPool.Get().(*job)
+	j.task, j.n, j.grain, j.chunks = t, n, grain, chunks
+	j.next.Store(0)
+	j.wg.Add(th - 1)
+	for range th - 1 {
+		jobs <- j
 	}
-	wg.Add(t - 1)
-	for range t - 1 {
-		go func() {
-			defer wg.Done()
-			work()
-		}()
-	}
-	work()
-	wg.Wait()
+	j.work()
+	j.wg.Wait()
+	j.task = nil
+	jobPool.Put(j)
 }
 
-// Chunks reports how many chunks For(n, grain, ...) makes.
+// For is Run with a function body.
+func For(n, grain int, body func(lo, hi int)) {
+	Run(n, grain, Func(body))
+}
+
+// Chunks reports how many chunks Run(n, grain, ...) makes.
 func Chunks(n, grain int) int {
 	if n <= 0 {
 		return 0
