@@ -107,6 +107,7 @@ type core[C any] struct {
 	state    map[*Param]*State
 	policy   NonFinite
 	skipped  int
+	finite   finiteTask // scratch for the non-finite check
 
 	resolve func(*C) error
 	update  func(cfg *C, p *Param, s *State) error
@@ -227,7 +228,7 @@ func (o *core[C]) gradsOK() (ok bool, err error) {
 	}
 	for _, g := range o.groups {
 		for _, p := range g.Params {
-			if p.HasGrad() && !p.gradFinite() {
+			if p.HasGrad() && !o.finite.check(p) {
 				if o.policy == NonFiniteSkip {
 					o.skipped++
 					return false, nil

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"math"
 
+	"sync/atomic"
+
+	"github.com/descent-ml/descent/internal/parallel"
 	"github.com/descent-ml/descent/internal/vec"
 )
 
@@ -175,13 +178,34 @@ func (p *Param) check() error {
 
 // gradFinite reports whether every gradient value of p is finite.
 func (p *Param) gradFinite() bool {
+	var t finiteTask
+	return t.check(p)
+}
+
+// finiteTask checks a gradient for NaN and ±Inf over the cores. An
+// optimizer keeps one so the check does not allocate.
+type finiteTask struct {
+	g32 []float32
+	g64 []float64
+	bad atomic.Bool
+}
+
+func (t *finiteTask) check(p *Param) bool {
 	if s := p.Sparse; s != nil {
 		return allFinite(s.Values) && allFinite(s.V32)
 	}
-	if p.F64 != nil {
-		return allFinite(p.G64)
+	t.g32, t.g64 = p.G32, p.G64
+	t.bad.Store(false)
+	parallel.Run(max(len(t.g32), len(t.g64)), grain, t)
+	t.g32, t.g64 = nil, nil
+	return !t.bad.Load()
+}
+
+// Run checks elements [lo, hi).
+func (t *finiteTask) Run(lo, hi int) {
+	if t.g32 != nil && !allFinite(t.g32[lo:hi]) || t.g64 != nil && !allFinite(t.g64[lo:hi]) {
+		t.bad.Store(true)
 	}
-	return allFinite(p.G32)
 }
 
 // allFinite reports whether x holds no NaN or infinity. x*0 is 0 for every
