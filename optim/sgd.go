@@ -106,20 +106,20 @@ func (t *sgdTask[T]) run(c *SGDConfig, s *State, x, g []T) {
 	if t.momentum {
 		t.first = s.Buf("momentum_buffer") == nil
 		t.b = buf[T](s, "momentum_buffer", len(x), 0)
-		if _, ok := any(x).([]float32); ok {
-			k := &t.k
-			vec.Fill(&k.Sign, float32(t.sign))
-			vec.Fill(&k.WD, float32(t.wd))
-			vec.Fill(&k.Mu, float32(t.mu))
-			vec.Fill(&k.Damp, float32(t.damp))
-			vec.Fill(&k.LR, float32(t.lr))
-			kd, km := float32(0), float32(1)
-			if t.nest {
-				kd, km = 1, float32(t.mu)
-			}
-			vec.Fill(&k.KD, kd)
-			vec.Fill(&k.KM, km)
+	}
+	if _, ok := any(x).([]float32); ok {
+		k := &t.k
+		vec.Fill(&k.Sign, float32(t.sign))
+		vec.Fill(&k.WD, float32(t.wd))
+		vec.Fill(&k.Mu, float32(t.mu))
+		vec.Fill(&k.Damp, float32(t.damp))
+		vec.Fill(&k.LR, float32(t.lr))
+		kd, km := float32(0), float32(1)
+		if t.nest {
+			kd, km = 1, float32(t.mu)
 		}
+		vec.Fill(&k.KD, kd)
+		vec.Fill(&k.KM, km)
 	}
 	parallel.Run(len(x), grain, t)
 	t.x, t.g, t.b = nil, nil, nil
@@ -129,6 +129,10 @@ func (t *sgdTask[T]) run(c *SGDConfig, s *State, x, g []T) {
 func (t *sgdTask[T]) Run(lo, hi int) {
 	x, g := t.x[lo:hi], t.g[lo:hi]
 	if !t.momentum {
+		if x32, ok := any(x).([]float32); ok {
+			n := vec.SGD(x32, any(g).([]float32), &t.k)
+			x, g = x[n:], g[n:]
+		}
 		sgdPlain(x, g, t.lr, t.wd, t.sign)
 		return
 	}

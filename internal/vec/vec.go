@@ -124,3 +124,19 @@ func Triad(a, b, c []float32, s float32) int {
 	}
 	return n
 }
+
+// SGD applies plain SGD (no momentum) of k — its Sign, WD and LR — to the
+// first n elements and returns n, as Adam.
+func SGD(x, g []float32, k *SGDK) int {
+	n := len(x) / Lanes() * Lanes()
+	if !Enabled || n == 0 {
+		return 0
+	}
+	_ = g[n-1]
+	if hasAVX512 {
+		sgdPlainAVX512(x[:n], g, k)
+	} else {
+		sgdPlainAVX2(x[:n], g, k)
+	}
+	return n
+}

@@ -30,3 +30,9 @@ func triadAVX512(a, b, c []float32, s float32)
 
 //go:noescape
 func triadAVX2(a, b, c []float32, s float32)
+
+//go:noescape
+func sgdPlainAVX512(x, g []float32, k *SGDK)
+
+//go:noescape
+func sgdPlainAVX2(x, g []float32, k *SGDK)

@@ -285,3 +285,58 @@ tr2loop:
 tr2done:
 	VZEROUPPER
 	RET
+
+// func sgdPlainAVX512(x, g []float32, k *SGDK)
+// d = sign·g + wd·θ; θ = θ − lr·d
+TEXT ·sgdPlainAVX512(SB), NOSPLIT, $0-56
+	MOVQ x_base+0(FP), DI
+	MOVQ x_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ k+48(FP), R8
+	VMOVUPS SSIGN(R8), Z16
+	VMOVUPS SWD(R8), Z17
+	VMOVUPS SLR(R8), Z22
+	XORQ AX, AX
+sgdp512loop:
+	CMPQ AX, CX
+	JAE sgdp512done
+	VMOVUPS (SI)(AX*4), Z0
+	VMULPS Z16, Z0, Z0
+	VMOVUPS (DI)(AX*4), Z1
+	VMULPS Z17, Z1, Z2
+	VADDPS Z2, Z0, Z0
+	VMULPS Z22, Z0, Z0
+	VSUBPS Z0, Z1, Z1
+	VMOVUPS Z1, (DI)(AX*4)
+	ADDQ $16, AX
+	JMP sgdp512loop
+sgdp512done:
+	VZEROUPPER
+	RET
+
+// func sgdPlainAVX2(x, g []float32, k *SGDK)
+TEXT ·sgdPlainAVX2(SB), NOSPLIT, $0-56
+	MOVQ x_base+0(FP), DI
+	MOVQ x_len+8(FP), CX
+	MOVQ g_base+24(FP), SI
+	MOVQ k+48(FP), R8
+	VMOVUPS SSIGN(R8), Y8
+	VMOVUPS SWD(R8), Y9
+	VMOVUPS SLR(R8), Y14
+	XORQ AX, AX
+sgdp2loop:
+	CMPQ AX, CX
+	JAE sgdp2done
+	VMOVUPS (SI)(AX*4), Y0
+	VMULPS Y8, Y0, Y0
+	VMOVUPS (DI)(AX*4), Y1
+	VMULPS Y9, Y1, Y2
+	VADDPS Y2, Y0, Y0
+	VMULPS Y14, Y0, Y0
+	VSUBPS Y0, Y1, Y1
+	VMOVUPS Y1, (DI)(AX*4)
+	ADDQ $8, AX
+	JMP sgdp2loop
+sgdp2done:
+	VZEROUPPER
+	RET
