@@ -98,7 +98,7 @@ func computeGrads(ps []*Param, sparse bool, step int) {
 		if sparse {
 			rows, cols := p.shape2()
 			sg := &SparseGrad{}
-			for r := step % 3; r < rows; r += 3 {
+			for r := step % min(3, rows); r < rows; r += 3 {
 				sg.Rows = append(sg.Rows, r)
 				if p.F64 != nil {
 					sg.Values = append(sg.Values, p.G64[r*cols:(r+1)*cols]...)
