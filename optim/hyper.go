@@ -242,10 +242,20 @@ func register[C any](key, name string, ctor func([]*Param, C) (Optimizer, error)
 	}}
 }
 
+// specHooks let an optimizer whose spec grammar goes beyond ParseSpec's
+// (Lookahead's "lookahead:k=5+adam:lr=0.01") claim a spec before New parses
+// it: a hook returns ok = false to leave the spec to ParseSpec.
+var specHooks []func(spec string, params []*Param) (o Optimizer, ok bool, err error)
+
 // New builds the optimizer a spec names, "adam:lr=0.001,betas=0.9/0.999",
 // over one group of params. Names are PyTorch's class names in lower case
 // (sgd, adam, adamw, ...); Names lists them.
 func New(spec string, params []*Param) (Optimizer, error) {
+	for _, hook := range specHooks {
+		if o, ok, err := hook(spec, params); ok {
+			return o, err
+		}
+	}
 	name, h, err := ParseSpec(spec)
 	if err != nil {
 		return nil, err
