@@ -19,6 +19,11 @@ var tunedRosenbrock = map[string]string{
 	"adamax":     "adamax:lr=0.01",
 	"rmsprop":    "rmsprop:lr=1e-3",
 	"sparseadam": "sparseadam:lr=0.01",
+	"lion":       "lion:lr=1e-3",
+	"lamb":       "lamb:lr=1e-3",
+	"lars":       "lars",
+	"adabelief":  "adabelief:lr=1e-2",
+	"lookahead":  "lookahead:k=5,alpha=0.5+adam:lr=0.02",
 }
 
 func rosenbrock2(x, g []float64) float64 {
