@@ -24,6 +24,11 @@ var tunedRosenbrock = map[string]string{
 	"lars":       "lars",
 	"adabelief":  "adabelief:lr=1e-2",
 	"lookahead":  "lookahead:k=5,alpha=0.5+adam:lr=0.02",
+	"sfsgd":      "sfsgd:lr=0.01",
+	"sfadamw":    "sfadamw",
+	// A 2-vector is not a matrix, so Muon hands it to its AdamW fallback;
+	// Muon's own rule is tested on least squares in muon_test.go.
+	"muon": "muon:adamw_lr=0.01,adamw_betas=0.9/0.999",
 }
 
 func rosenbrock2(x, g []float64) float64 {
