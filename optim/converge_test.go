@@ -25,7 +25,12 @@ var tunedRosenbrock = map[string]string{
 	"adabelief":  "adabelief:lr=1e-2",
 	"lookahead":  "lookahead:k=5,alpha=0.5+adam:lr=0.02",
 	"sfsgd":      "sfsgd:lr=0.01",
-	"sfadamw":    "sfadamw",
+	"nadam":      "nadam:lr=3e-3",
+	"radam":      "radam:lr=3e-3",
+	"rprop":      "rprop",
+	// On an exact gradient ASGD is gradient descent, stable below lr ≈ 2/1000.
+	"asgd":    "asgd:lr=1.5e-3,t0=5000",
+	"sfadamw": "sfadamw",
 	// A 2-vector is not a matrix, so Muon hands it to its AdamW fallback;
 	// Muon's own rule is tested on least squares in muon_test.go.
 	"muon": "muon:adamw_lr=0.01,adamw_betas=0.9/0.999",
