@@ -114,18 +114,37 @@ func closeTo(got, want float64) bool {
 	return d <= 1e-12 || d <= 1e-9*math.Abs(want)
 }
 
-// rosenbrockClosure is the objective of the closure cases:
-// sum((1-x[i])^2 + 100*(x[i+1]-x[i]^2)^2), gradient into g.
+// rosenbrock is the objective of the closure cases,
+// sum((1-x[i])^2) + 100*sum((x[i+1]-x[i]^2)^2), with its gradient into g.
+// Every value is rounded as PyTorch's autograd rounds it (the gradient of x
+// is (g_C + g_B) + g_A over the slices x[:-1] in the square, x[1:] and
+// x[:-1] in (1-x)^2, in the order backward reaches them), because L-BFGS's
+// fixed-step trajectories amplify a last-bit difference past any tolerance.
 func rosenbrock(x, g []float64) float64 {
-	clear(g)
-	var f float64
-	for i := 0; i+1 < len(x); i++ {
-		a, b := 1-x[i], x[i+1]-x[i]*x[i]
-		f += a*a + 100*b*b
-		g[i] += -2*a - 400*x[i]*b
-		g[i+1] += 200 * b
+	n := len(x)
+	var s1, s2 float64
+	for i := 0; i+1 < n; i++ {
+		a := 1 - x[i]
+		s1 += float64(a * a)
 	}
-	return f
+	for i := 0; i+1 < n; i++ {
+		b := x[i+1] - float64(x[i]*x[i])
+		s2 += float64(b * b)
+	}
+	for i := range g {
+		var gc, gb, ga float64
+		if i+1 < n {
+			b := x[i+1] - float64(x[i]*x[i])
+			gc = float64(-float64(100*(2*b)) * (2 * x[i]))
+			ga = -(2 * (1 - x[i]))
+		}
+		if i > 0 {
+			b := x[i] - float64(x[i-1]*x[i-1])
+			gb = float64(100 * (2 * b))
+		}
+		g[i] = (gc + gb) + ga
+	}
+	return s1 + float64(100*s2)
 }
 
 func TestGoldenPyTorch(t *testing.T) {
