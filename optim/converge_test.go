@@ -28,6 +28,7 @@ var tunedRosenbrock = map[string]string{
 	"nadam":      "nadam:lr=3e-3",
 	"radam":      "radam:lr=3e-3",
 	"rprop":      "rprop",
+	"lbfgs":      "lbfgs:line_search_fn=strong_wolfe",
 	// On an exact gradient ASGD is gradient descent, stable below lr ≈ 2/1000.
 	"asgd":    "asgd:lr=1.5e-3,t0=5000",
 	"sfadamw": "sfadamw",
