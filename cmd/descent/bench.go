@@ -8,7 +8,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/descent-ml/descent/bench"
 )
@@ -70,18 +69,16 @@ func runBenchOptim(ctx context.Context, args []string, stdout, stderr io.Writer)
 	for _, th := range threads {
 		triads[th] = bench.Triad(0, 10, th).GBPerS
 	}
-	var tw *tabwriter.Writer
+	const rowFormat = "%-8s %-9s %7d %9.3f %7.1f %11.1f %8.0f%%\n"
 	if !*asJSON {
-		tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-		fmt.Fprintln(tw, "optimizer\tlayout\tthreads\tns/param\tGB/s\ttriad GB/s\tof triad\t")
+		fmt.Fprintf(stdout, "%-8s %-9s %7s %9s %7s %11s %9s\n", "optimizer", "layout", "threads", "ns/param", "GB/s", "triad GB/s", "of triad")
 	}
 	var rows []row
 	_, err := bench.OptimStep(ctx, cfg, func(r bench.OptimResult) {
 		t := triads[r.Threads]
 		rows = append(rows, row{r, t})
-		if tw != nil {
-			fmt.Fprintf(tw, "%s\t%s\t%d\t%.3f\t%.1f\t%.1f\t%.0f%%\t\n", r.Optimizer, r.Layout, r.Threads, r.NsPerParam, r.GBPerS, t, 100*r.GBPerS/t)
-			tw.Flush()
+		if !*asJSON {
+			fmt.Fprintf(stdout, rowFormat, r.Optimizer, r.Layout, r.Threads, r.NsPerParam, r.GBPerS, t, 100*r.GBPerS/t)
 		}
 	})
 	if err != nil {
