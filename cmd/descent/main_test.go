@@ -16,8 +16,8 @@ func runCLI(args ...string) (code int, stdout, stderr string) {
 
 func TestCLI(t *testing.T) {
 	for _, tc := range []struct {
-		args       []string
-		code       int
+		args        []string
+		code        int
 		out, errOut string
 	}{
 		{nil, 0, "Commands:", ""},
