@@ -189,11 +189,13 @@ func (o *core[C]) checkStateDict(sd *StateDict) ([]C, map[*Param]*State, error) 
 		if len(sd.Groups[gi].Params) != len(g.Params) {
 			return nil, nil, fmt.Errorf("load state: group %d has %d parameters saved, optimizer has %d", gi, len(sd.Groups[gi].Params), len(g.Params))
 		}
+		// The saved config was resolved when it was made, and a schedule
+		// may since have set values no constructor would take (an lr of
+		// exactly 0, or below 0 at the end of a linear one-cycle), so it is
+		// restored as saved, over the current config, without defaults.
+		cfgs[gi] = g.Config
 		if err := json.Unmarshal(sd.Groups[gi].Hyper, &cfgs[gi]); err != nil {
 			return nil, nil, fmt.Errorf("load state: group %d hyperparameters: %w", gi, err)
-		}
-		if err := o.resolve(&cfgs[gi]); err != nil {
-			return nil, nil, fmt.Errorf("load state: group %d: %w", gi, err)
 		}
 		params = append(params, g.Params...)
 	}

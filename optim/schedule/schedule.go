@@ -378,15 +378,9 @@ func groupValues(opt optim.Optimizer, key string) ([]float64, error) {
 	return out, nil
 }
 
-// setGroupValues sets hyperparameter key of every group. A zero is stored
-// as optim.Zero, so that the optimizer, which reads a zero field as "use
-// the default", keeps it as an explicit zero when its state is saved and
-// loaded.
+// setGroupValues sets hyperparameter key of every group.
 func setGroupValues(opt optim.Optimizer, key string, vs []float64) error {
 	for g, v := range vs {
-		if v == 0 {
-			v = optim.Zero
-		}
 		if err := opt.SetHyper(g, key, v); err != nil {
 			return err
 		}
