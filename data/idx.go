@@ -61,10 +61,12 @@ func (t IDXType) String() string {
 
 // IDX is the content of one IDX file: an element type, dimensions, and the
 // elements in row-major order as the file stores them (big-endian).
+// Compressed records whether the file was gzip-compressed.
 type IDX struct {
-	Type IDXType
-	Dims []int
-	Data []byte
+	Type       IDXType
+	Dims       []int
+	Data       []byte
+	Compressed bool
 }
 
 // Len returns the number of elements, the product of Dims.
@@ -251,7 +253,7 @@ func (ir *idxReader) read() (*IDX, error) {
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, ir.errorf(ir.off, err, "after the data: %v", err)
 	}
-	return &IDX{Type: t, Dims: dims, Data: buf}, nil
+	return &IDX{Type: t, Dims: dims, Data: buf, Compressed: ir.gz}, nil
 }
 
 // dimsSoFar decodes the first i+1 dimensions, for an overflow message.
@@ -329,33 +331,33 @@ func LoadIDX(examplesPath, labelsPath string, numClasses int) (*Dataset, error) 
 // paths name them in errors.
 func idxDataset(xs, ys *IDX, examplesPath, labelsPath string, numClasses int) (*Dataset, error) {
 	if len(xs.Dims) < 2 {
-		return nil, &IDXError{File: examplesPath, Offset: 3, Msg: fmt.Sprintf("examples file has %d dimension(s), need at least 2 (count, then the shape of one example)", len(xs.Dims))}
+		return nil, &IDXError{File: examplesPath, Offset: 3, Compressed: xs.Compressed, Msg: fmt.Sprintf("examples file has %d dimension(s), need at least 2 (count, then the shape of one example)", len(xs.Dims))}
 	}
 	n := xs.Dims[0]
 	shape := append([]int(nil), xs.Dims[1:]...)
 	for i, d := range shape {
 		if d == 0 {
-			return nil, &IDXError{File: examplesPath, Offset: int64(8 + 4*i), Msg: fmt.Sprintf("example dimension %d is 0", i+1)}
+			return nil, &IDXError{File: examplesPath, Offset: int64(8 + 4*i), Compressed: xs.Compressed, Msg: fmt.Sprintf("example dimension %d is 0", i+1)}
 		}
 	}
 	if _, ok := shapeSize(shape); !ok {
-		return nil, &IDXError{File: examplesPath, Offset: 8, Msg: fmt.Sprintf("example shape %v has more elements than an int counts", shape)}
+		return nil, &IDXError{File: examplesPath, Offset: 8, Compressed: xs.Compressed, Msg: fmt.Sprintf("example shape %v has more elements than an int counts", shape)}
 	}
 	if len(ys.Dims) != 1 {
-		return nil, &IDXError{File: labelsPath, Offset: 3, Msg: fmt.Sprintf("labels file has %d dimensions, need 1", len(ys.Dims))}
+		return nil, &IDXError{File: labelsPath, Offset: 3, Compressed: ys.Compressed, Msg: fmt.Sprintf("labels file has %d dimensions, need 1", len(ys.Dims))}
 	}
 	if ys.Type.Size() == 0 || ys.Type == IDXFloat32 || ys.Type == IDXFloat64 {
-		return nil, &IDXError{File: labelsPath, Offset: 2, Msg: fmt.Sprintf("labels of type %s, need an integer type", ys.Type)}
+		return nil, &IDXError{File: labelsPath, Offset: 2, Compressed: ys.Compressed, Msg: fmt.Sprintf("labels of type %s, need an integer type", ys.Type)}
 	}
 	if ys.Dims[0] != n {
-		return nil, &IDXError{File: labelsPath, Offset: 4, Msg: fmt.Sprintf("%d labels but %s holds %d examples", ys.Dims[0], examplesPath, n)}
+		return nil, &IDXError{File: labelsPath, Offset: 4, Compressed: ys.Compressed, Msg: fmt.Sprintf("%d labels but %s holds %d examples", ys.Dims[0], examplesPath, n)}
 	}
 	labels := make([]int, n)
 	dataOff := int64(4 + 4*len(ys.Dims))
 	for i := range labels {
 		c, _ := ys.Int(i)
 		if c < 0 || c >= numClasses {
-			return nil, &IDXError{File: labelsPath, Offset: dataOff + int64(i*ys.Type.Size()), Msg: fmt.Sprintf("label %d of example %d outside [0, %d)", c, i, numClasses)}
+			return nil, &IDXError{File: labelsPath, Offset: dataOff + int64(i*ys.Type.Size()), Compressed: ys.Compressed, Msg: fmt.Sprintf("label %d of example %d outside [0, %d)", c, i, numClasses)}
 		}
 		labels[i] = c
 	}

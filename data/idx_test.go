@@ -186,13 +186,13 @@ func TestReadIDXFileNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := m.Float32s(); len(got) != 3 || got[2] != 9 {
-		t.Errorf("read %v", got)
+	if got := m.Float32s(); len(got) != 3 || got[2] != 9 || !m.Compressed {
+		t.Errorf("read %v (compressed %v)", got, m.Compressed)
 	}
 	// A plain file named .gz is still read as plain.
 	p = writeFile(t, dir, "plain.gz", idxBytes(IDXUint8, []uint32{1}, []byte{5}))
-	if _, err := ReadIDXFile(p); err != nil {
-		t.Error(err)
+	if m, err := ReadIDXFile(p); err != nil || m.Compressed {
+		t.Errorf("plain file named .gz: %v", err)
 	}
 	p = writeFile(t, dir, "short.idx", []byte{0, 0, 8, 1, 0, 0, 0, 5, 1})
 	_, err = ReadIDXFile(p)
@@ -229,6 +229,13 @@ func TestLoadIDX(t *testing.T) {
 	ds, err = LoadIDX(writeFile(t, dir, "f32", f32), writeFile(t, dir, "one", oneLabel), 1)
 	if err != nil || ds.X[0] != 42 {
 		t.Errorf("float32 examples: %v, %v (want unscaled 42)", ds, err)
+	}
+
+	// Offsets into a compressed labels file count decompressed bytes.
+	gzLabels := writeFile(t, dir, "bad-labels.gz", gzipBytes(t, idxBytes(IDXUint8, []uint32{3}, []byte{0, 7, 1})))
+	_, err = LoadIDX(imgPath, gzLabels, 3)
+	if err == nil || !strings.Contains(err.Error(), gzLabels+": decompressed offset 9: label 7 of example 1") {
+		t.Errorf("error %v, want the decompressed offset of the bad label", err)
 	}
 
 	errTests := []struct {

@@ -88,7 +88,7 @@ func loadMNISTPair(dir, images, labels string) (*Dataset, error) {
 		return nil, fmt.Errorf("load mnist: %w", err)
 	}
 	if xs.Type != IDXUint8 || len(xs.Dims) != 3 {
-		return nil, fmt.Errorf("load mnist: %w", &IDXError{File: ip, Offset: 2, Msg: fmt.Sprintf("images of type %s with dimensions %v, want uint8 [N H W]", xs.Type, xs.Dims)})
+		return nil, fmt.Errorf("load mnist: %w", &IDXError{File: ip, Offset: 2, Compressed: xs.Compressed, Msg: fmt.Sprintf("images of type %s with dimensions %v, want uint8 [N H W]", xs.Type, xs.Dims)})
 	}
 	ys, err := ReadIDXFile(lp)
 	if err != nil {
