@@ -120,6 +120,9 @@ type csvLabel struct {
 // ids in sorted order (numerically for numbers, else by string) and
 // recorded in ClassNames.
 func ReadCSV(r io.Reader, name string, opt CSVOptions) (*Dataset, error) {
+	if r == nil {
+		return nil, fmt.Errorf("read csv %s: nil reader", name)
+	}
 	cr := csv.NewReader(r)
 	cr.Comma = ','
 	if opt.Comma != 0 {

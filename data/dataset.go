@@ -84,6 +84,9 @@ func NewRegression(x []float32, shape []int, targets []float32, targetDim int) (
 // Dim returns D, the number of features of one example (the product of
 // Shape), or 0 when Shape is empty or holds a dimension below 1.
 func (ds *Dataset) Dim() int {
+	if ds == nil {
+		return 0
+	}
 	d, ok := shapeSize(ds.Shape)
 	if !ok {
 		return 0
@@ -104,6 +107,8 @@ func (ds *Dataset) Len() int {
 // neither.
 func (ds *Dataset) Kind() Kind {
 	switch {
+	case ds == nil:
+		return Unlabeled
 	case ds.Labels != nil:
 		return Classification
 	case ds.Targets != nil:

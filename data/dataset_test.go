@@ -203,3 +203,30 @@ func TestExampleAccessor(t *testing.T) {
 		}
 	}
 }
+
+func TestNilInputs(t *testing.T) {
+	var ds *Dataset
+	if ds.Len() != 0 || ds.Dim() != 0 || ds.Kind() != Unlabeled || ds.Example(0) != nil {
+		t.Error("nil Dataset not empty")
+	}
+	checks := []struct {
+		name string
+		err  func() error
+	}{
+		{"HoldOut", func() error { _, _, err := ds.HoldOut(0); return err }},
+		{"Split", func() error { _, _, err := ds.Split(0); return err }},
+		{"Subset", func() error { _, err := ds.Subset(nil); return err }},
+		{"NewLoader", func() error { _, err := NewLoader(ds, LoaderConfig{}); return err }},
+		{"Normalize", func() error { _, err := Normalize(ds, false); return err }},
+		{"Apply", func() error { return MNISTStats().Apply(ds) }},
+		{"ReadIDX", func() error { _, err := ReadIDX(nil, "x"); return err }},
+		{"ReadCSV", func() error { _, err := ReadCSV(nil, "x", CSVOptions{}); return err }},
+		{"Predict", func() error { return (*LinearModel)(nil).Predict(nil, nil) }},
+		{"Predict malformed", func() error { return (&LinearModel{Dim: 2, Outputs: 1}).Predict(nil, nil) }},
+	}
+	for _, c := range checks {
+		if err := c.err(); err == nil {
+			t.Errorf("%s on nil input: no error", c.name)
+		}
+	}
+}

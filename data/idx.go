@@ -197,6 +197,9 @@ func (ir *idxReader) full(p []byte, what string) error {
 // the byte offset of the fault. Memory is allocated as data arrives, so a
 // header that lies about its size costs no more than the bytes present.
 func ReadIDX(r io.Reader, name string) (*IDX, error) {
+	if r == nil {
+		return nil, fmt.Errorf("read idx %s: nil reader", name)
+	}
 	br := bufio.NewReader(r)
 	ir := &idxReader{r: br, name: name}
 	if magic, err := br.Peek(2); err == nil && magic[0] == gzipMagic[0] && magic[1] == gzipMagic[1] {

@@ -152,6 +152,9 @@ type LinearModel struct {
 // Predict writes W·x + B for one example x (length Dim) into y (length
 // Outputs), summing in float64.
 func (m *LinearModel) Predict(x, y []float32) error {
+	if m == nil || len(m.W) != m.Dim*m.Outputs || len(m.B) != m.Outputs {
+		return fmt.Errorf("predict: malformed model")
+	}
 	if len(x) != m.Dim || len(y) != m.Outputs {
 		return fmt.Errorf("predict: x has %d values and y %d, want %d and %d", len(x), len(y), m.Dim, m.Outputs)
 	}
