@@ -253,6 +253,9 @@ func (ir *idxReader) read() (*IDX, error) {
 	if n > 0 {
 		return nil, ir.errorf(dataOff+int64(size), nil, "trailing bytes after the %d bytes of data that dimensions %v call for", size, dims)
 	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return nil, ir.errorf(ir.off, err, "the compressed stream ends early, after the data (truncated gzip trailer)")
+	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, ir.errorf(ir.off, err, "after the data: %v", err)
 	}
