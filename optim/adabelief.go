@@ -50,10 +50,7 @@ func init() {
 // NewAdaBelief returns AdaBelief over one group of params.
 func NewAdaBelief(params []*Param, cfg AdaBeliefConfig) (*AdaBelief, error) {
 	o := &AdaBelief{}
-	if err := o.init("AdaBelief", cfg, resolveAdaBelief, o.update); err != nil {
-		return nil, err
-	}
-	if err := o.AddGroup(o.defaults, params...); err != nil {
+	if err := o.setup("AdaBelief", cfg, resolveAdaBelief, o.update, params); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -64,16 +61,8 @@ func resolveAdaBelief(c *AdaBeliefConfig) error {
 	c.Betas[0] = orDefault(c.Betas[0], 0.9)
 	c.Betas[1] = orDefault(c.Betas[1], 0.999)
 	c.Eps = orDefault(c.Eps, 1e-16)
-	if err := checkNonNeg("learning rate", c.LR); err != nil {
+	if err := checkAdamLike(c.LR, c.Eps, c.Betas); err != nil {
 		return err
-	}
-	if err := checkNonNeg("epsilon value", c.Eps); err != nil {
-		return err
-	}
-	for i, b := range c.Betas {
-		if err := checkBeta(i, b); err != nil {
-			return err
-		}
 	}
 	return checkNonNeg("weight_decay value", c.WeightDecay)
 }

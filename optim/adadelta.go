@@ -39,10 +39,7 @@ func init() {
 // NewAdadelta returns Adadelta over one group of params.
 func NewAdadelta(params []*Param, cfg AdadeltaConfig) (*Adadelta, error) {
 	o := &Adadelta{}
-	if err := o.init("Adadelta", cfg, resolveAdadelta, o.update); err != nil {
-		return nil, err
-	}
-	if err := o.AddGroup(o.defaults, params...); err != nil {
+	if err := o.setup("Adadelta", cfg, resolveAdadelta, o.update, params); err != nil {
 		return nil, err
 	}
 	return o, nil

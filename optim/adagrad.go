@@ -42,10 +42,7 @@ func init() {
 // NewAdagrad returns Adagrad over one group of params.
 func NewAdagrad(params []*Param, cfg AdagradConfig) (*Adagrad, error) {
 	o := &Adagrad{}
-	if err := o.init("Adagrad", cfg, resolveAdagrad, o.update); err != nil {
-		return nil, err
-	}
-	if err := o.AddGroup(o.defaults, params...); err != nil {
+	if err := o.setup("Adagrad", cfg, resolveAdagrad, o.update, params); err != nil {
 		return nil, err
 	}
 	return o, nil

@@ -61,10 +61,7 @@ func NewAdamW(params []*Param, cfg AdamConfig) (*Adam, error) {
 func newAdam(name string, decoupled bool, params []*Param, cfg AdamConfig) (*Adam, error) {
 	o := &Adam{decoupled: decoupled}
 	resolve := func(c *AdamConfig) error { return resolveAdam(c, decoupled) }
-	if err := o.init(name, cfg, resolve, o.update); err != nil {
-		return nil, err
-	}
-	if err := o.AddGroup(o.defaults, params...); err != nil {
+	if err := o.setup(name, cfg, resolve, o.update, params); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -78,16 +75,8 @@ func resolveAdam(c *AdamConfig, decoupled bool) error {
 	if decoupled {
 		c.WeightDecay = orDefault(c.WeightDecay, 1e-2)
 	}
-	if err := checkNonNeg("learning rate", c.LR); err != nil {
+	if err := checkAdamLike(c.LR, c.Eps, c.Betas); err != nil {
 		return err
-	}
-	if err := checkNonNeg("epsilon value", c.Eps); err != nil {
-		return err
-	}
-	for i, b := range c.Betas {
-		if err := checkBeta(i, b); err != nil {
-			return err
-		}
 	}
 	return checkNonNeg("weight_decay value", c.WeightDecay)
 }

@@ -38,10 +38,7 @@ func init() {
 // NewAdamax returns Adamax over one group of params.
 func NewAdamax(params []*Param, cfg AdamaxConfig) (*Adamax, error) {
 	o := &Adamax{}
-	if err := o.init("Adamax", cfg, resolveAdamax, o.update); err != nil {
-		return nil, err
-	}
-	if err := o.AddGroup(o.defaults, params...); err != nil {
+	if err := o.setup("Adamax", cfg, resolveAdamax, o.update, params); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -52,16 +49,8 @@ func resolveAdamax(c *AdamaxConfig) error {
 	c.Betas[0] = orDefault(c.Betas[0], 0.9)
 	c.Betas[1] = orDefault(c.Betas[1], 0.999)
 	c.Eps = orDefault(c.Eps, 1e-8)
-	if err := checkNonNeg("learning rate", c.LR); err != nil {
+	if err := checkAdamLike(c.LR, c.Eps, c.Betas); err != nil {
 		return err
-	}
-	if err := checkNonNeg("epsilon value", c.Eps); err != nil {
-		return err
-	}
-	for i, b := range c.Betas {
-		if err := checkBeta(i, b); err != nil {
-			return err
-		}
 	}
 	return checkNonNeg("weight_decay value", c.WeightDecay)
 }

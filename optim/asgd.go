@@ -51,10 +51,7 @@ func init() {
 // NewASGD returns ASGD over one group of params.
 func NewASGD(params []*Param, cfg ASGDConfig) (*ASGD, error) {
 	o := &ASGD{}
-	if err := o.init("ASGD", cfg, resolveASGD, o.update); err != nil {
-		return nil, err
-	}
-	if err := o.AddGroup(o.defaults, params...); err != nil {
+	if err := o.setup("ASGD", cfg, resolveASGD, o.update, params); err != nil {
 		return nil, err
 	}
 	return o, nil

@@ -299,3 +299,20 @@ func checkBeta(i int, v float64) error {
 	}
 	return nil
 }
+
+// checkAdamLike applies PyTorch's checks shared by the Adam family: lr and
+// eps non-negative, each beta in [0, 1).
+func checkAdamLike(lr, eps float64, betas [2]float64) error {
+	if err := checkNonNeg("learning rate", lr); err != nil {
+		return err
+	}
+	if err := checkNonNeg("epsilon value", eps); err != nil {
+		return err
+	}
+	for i, b := range betas {
+		if err := checkBeta(i, b); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -51,10 +51,7 @@ func init() {
 // NewLAMB returns LAMB over one group of params.
 func NewLAMB(params []*Param, cfg LAMBConfig) (*LAMB, error) {
 	o := &LAMB{}
-	if err := o.init("LAMB", cfg, resolveLAMB, o.update); err != nil {
-		return nil, err
-	}
-	if err := o.AddGroup(o.defaults, params...); err != nil {
+	if err := o.setup("LAMB", cfg, resolveLAMB, o.update, params); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -65,16 +62,8 @@ func resolveLAMB(c *LAMBConfig) error {
 	c.Betas[0] = orDefault(c.Betas[0], 0.9)
 	c.Betas[1] = orDefault(c.Betas[1], 0.999)
 	c.Eps = orDefault(c.Eps, 1e-6)
-	if err := checkNonNeg("learning rate", c.LR); err != nil {
+	if err := checkAdamLike(c.LR, c.Eps, c.Betas); err != nil {
 		return err
-	}
-	if err := checkNonNeg("epsilon value", c.Eps); err != nil {
-		return err
-	}
-	for i, b := range c.Betas {
-		if err := checkBeta(i, b); err != nil {
-			return err
-		}
 	}
 	if err := checkNonNeg("weight_decay value", c.WeightDecay); err != nil {
 		return err

@@ -49,10 +49,7 @@ func init() {
 // NewLARS returns LARS over one group of params.
 func NewLARS(params []*Param, cfg LARSConfig) (*LARS, error) {
 	o := &LARS{}
-	if err := o.init("LARS", cfg, resolveLARS, o.update); err != nil {
-		return nil, err
-	}
-	if err := o.AddGroup(o.defaults, params...); err != nil {
+	if err := o.setup("LARS", cfg, resolveLARS, o.update, params); err != nil {
 		return nil, err
 	}
 	return o, nil

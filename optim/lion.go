@@ -37,10 +37,7 @@ func init() {
 // NewLion returns Lion over one group of params.
 func NewLion(params []*Param, cfg LionConfig) (*Lion, error) {
 	o := &Lion{}
-	if err := o.init("Lion", cfg, resolveLion, o.update); err != nil {
-		return nil, err
-	}
-	if err := o.AddGroup(o.defaults, params...); err != nil {
+	if err := o.setup("Lion", cfg, resolveLion, o.update, params); err != nil {
 		return nil, err
 	}
 	return o, nil

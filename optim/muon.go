@@ -105,10 +105,7 @@ func init() {
 // output layer) as their own group with UseAdamW set.
 func NewMuon(params []*Param, cfg MuonConfig) (*Muon, error) {
 	o := &Muon{}
-	if err := o.init("Muon", cfg, resolveMuon, o.update); err != nil {
-		return nil, err
-	}
-	if err := o.AddGroup(o.defaults, params...); err != nil {
+	if err := o.setup("Muon", cfg, resolveMuon, o.update, params); err != nil {
 		return nil, err
 	}
 	return o, nil

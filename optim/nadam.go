@@ -47,10 +47,7 @@ func init() {
 // NewNAdam returns NAdam over one group of params.
 func NewNAdam(params []*Param, cfg NAdamConfig) (*NAdam, error) {
 	o := &NAdam{}
-	if err := o.init("NAdam", cfg, resolveNAdam, o.update); err != nil {
-		return nil, err
-	}
-	if err := o.AddGroup(o.defaults, params...); err != nil {
+	if err := o.setup("NAdam", cfg, resolveNAdam, o.update, params); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -62,16 +59,8 @@ func resolveNAdam(c *NAdamConfig) error {
 	c.Betas[1] = orDefault(c.Betas[1], 0.999)
 	c.Eps = orDefault(c.Eps, 1e-8)
 	c.MomentumDecay = orDefault(c.MomentumDecay, 4e-3)
-	if err := checkNonNeg("learning rate", c.LR); err != nil {
+	if err := checkAdamLike(c.LR, c.Eps, c.Betas); err != nil {
 		return err
-	}
-	if err := checkNonNeg("epsilon value", c.Eps); err != nil {
-		return err
-	}
-	for i, b := range c.Betas {
-		if err := checkBeta(i, b); err != nil {
-			return err
-		}
 	}
 	if err := checkNonNeg("weight_decay value", c.WeightDecay); err != nil {
 		return err

@@ -125,6 +125,15 @@ func (o *core[C]) init(name string, cfg C, resolve func(*C) error, update func(*
 	return nil
 }
 
+// setup is init followed by adding params as the first group: what every
+// constructor does.
+func (o *core[C]) setup(name string, cfg C, resolve func(*C) error, update func(*C, *Param, *State) error, params []*Param) error {
+	if err := o.init(name, cfg, resolve, update); err != nil {
+		return err
+	}
+	return o.AddGroup(o.defaults, params...)
+}
+
 // Name returns the optimizer's name.
 func (o *core[C]) Name() string { return o.name }
 

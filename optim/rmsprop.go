@@ -44,10 +44,7 @@ func init() {
 // NewRMSprop returns RMSprop over one group of params.
 func NewRMSprop(params []*Param, cfg RMSpropConfig) (*RMSprop, error) {
 	o := &RMSprop{}
-	if err := o.init("RMSprop", cfg, resolveRMSprop, o.update); err != nil {
-		return nil, err
-	}
-	if err := o.AddGroup(o.defaults, params...); err != nil {
+	if err := o.setup("RMSprop", cfg, resolveRMSprop, o.update, params); err != nil {
 		return nil, err
 	}
 	return o, nil

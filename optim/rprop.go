@@ -45,10 +45,7 @@ func init() {
 // NewRprop returns Rprop over one group of params.
 func NewRprop(params []*Param, cfg RpropConfig) (*Rprop, error) {
 	o := &Rprop{}
-	if err := o.init("Rprop", cfg, resolveRprop, o.update); err != nil {
-		return nil, err
-	}
-	if err := o.AddGroup(o.defaults, params...); err != nil {
+	if err := o.setup("Rprop", cfg, resolveRprop, o.update, params); err != nil {
 		return nil, err
 	}
 	return o, nil

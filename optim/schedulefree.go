@@ -108,10 +108,7 @@ func init() {
 // in train mode (the parameters hold y).
 func NewScheduleFreeSGD(params []*Param, cfg SFSGDConfig) (*ScheduleFreeSGD, error) {
 	o := &ScheduleFreeSGD{}
-	if err := o.init("SGDScheduleFree", cfg, resolveSFSGD, o.update); err != nil {
-		return nil, err
-	}
-	if err := o.AddGroup(o.defaults, params...); err != nil {
+	if err := o.setup("SGDScheduleFree", cfg, resolveSFSGD, o.update, params); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -121,10 +118,7 @@ func NewScheduleFreeSGD(params []*Param, cfg SFSGDConfig) (*ScheduleFreeSGD, err
 // params, in train mode (the parameters hold y).
 func NewScheduleFreeAdamW(params []*Param, cfg SFAdamWConfig) (*ScheduleFreeAdamW, error) {
 	o := &ScheduleFreeAdamW{}
-	if err := o.init("AdamWScheduleFree", cfg, resolveSFAdamW, o.update); err != nil {
-		return nil, err
-	}
-	if err := o.AddGroup(o.defaults, params...); err != nil {
+	if err := o.setup("AdamWScheduleFree", cfg, resolveSFAdamW, o.update, params); err != nil {
 		return nil, err
 	}
 	return o, nil

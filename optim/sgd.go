@@ -45,10 +45,7 @@ func init() {
 // NewSGD returns SGD over one group of params.
 func NewSGD(params []*Param, cfg SGDConfig) (*SGD, error) {
 	o := &SGD{}
-	if err := o.init("SGD", cfg, resolveSGD, o.update); err != nil {
-		return nil, err
-	}
-	if err := o.AddGroup(o.defaults, params...); err != nil {
+	if err := o.setup("SGD", cfg, resolveSGD, o.update, params); err != nil {
 		return nil, err
 	}
 	return o, nil

@@ -42,10 +42,7 @@ func init() {
 // NewSparseAdam returns SparseAdam over one group of params.
 func NewSparseAdam(params []*Param, cfg SparseAdamConfig) (*SparseAdam, error) {
 	o := &SparseAdam{}
-	if err := o.init("SparseAdam", cfg, resolveSparseAdam, o.update); err != nil {
-		return nil, err
-	}
-	if err := o.AddGroup(o.defaults, params...); err != nil {
+	if err := o.setup("SparseAdam", cfg, resolveSparseAdam, o.update, params); err != nil {
 		return nil, err
 	}
 	return o, nil
