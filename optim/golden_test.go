@@ -2,13 +2,9 @@ package optim
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
-	"strconv"
-	"strings"
 	"testing"
 )
 
@@ -41,56 +37,6 @@ type goldenCase struct {
 	Hyper     map[string]json.RawMessage `json:"hyper"`
 	Params    []goldenTensor             `json:"params"`
 	Steps     []goldenStep               `json:"steps"`
-}
-
-// hyperFromJSON turns PyTorch keyword arguments into a Hyper: numbers as
-// written, booleans, strings, and lists as "a/b".
-func hyperFromJSON(m map[string]json.RawMessage) (Hyper, error) {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var h Hyper
-	for _, k := range keys {
-		var v any
-		if err := json.Unmarshal(m[k], &v); err != nil {
-			return nil, err
-		}
-		s, err := hyperText(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", k, err)
-		}
-		if v == nil {
-			continue
-		}
-		h = append(h, KV{k, s})
-	}
-	return h, nil
-}
-
-func hyperText(v any) (string, error) {
-	switch v := v.(type) {
-	case nil:
-		return "", nil
-	case float64:
-		return strconv.FormatFloat(v, 'g', -1, 64), nil
-	case bool:
-		return strconv.FormatBool(v), nil
-	case string:
-		return v, nil
-	case []any:
-		parts := make([]string, len(v))
-		for i, e := range v {
-			s, err := hyperText(e)
-			if err != nil {
-				return "", err
-			}
-			parts[i] = s
-		}
-		return strings.Join(parts, "/"), nil
-	}
-	return "", fmt.Errorf("unsupported value %v", v)
 }
 
 func loadGolden(t *testing.T, path string) *goldenCase {
@@ -165,7 +111,7 @@ func TestGoldenPyTorch(t *testing.T) {
 
 func replayGolden(t *testing.T, path string) {
 	c := loadGolden(t, path)
-	h, err := hyperFromJSON(c.Hyper)
+	h, err := HyperFromJSON(c.Hyper)
 	if err != nil {
 		t.Fatalf("%s: hyper: %v", path, err)
 	}

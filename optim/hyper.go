@@ -1,6 +1,8 @@
 package optim
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"reflect"
@@ -315,4 +317,55 @@ func checkAdamLike(lr, eps float64, betas [2]float64) error {
 		}
 	}
 	return nil
+}
+
+// HyperFromJSON turns keyword arguments (PyTorch's, as JSON) into a Hyper: numbers as written,
+// booleans, strings, and arrays as "a/b"; nulls are left out (PyTorch's
+// None: the default).
+func HyperFromJSON(args map[string]json.RawMessage) (Hyper, error) {
+	keys := make([]string, 0, len(args))
+	for k := range args {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var h Hyper
+	for _, k := range keys {
+		d := json.NewDecoder(bytes.NewReader(args[k]))
+		d.UseNumber()
+		var v any
+		if err := d.Decode(&v); err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		if v == nil {
+			continue
+		}
+		s, err := jsonText(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", k, err)
+		}
+		h = append(h, KV{Key: k, Value: s})
+	}
+	return h, nil
+}
+
+func jsonText(v any) (string, error) {
+	switch v := v.(type) {
+	case json.Number:
+		return v.String(), nil
+	case bool:
+		return strconv.FormatBool(v), nil
+	case string:
+		return v, nil
+	case []any:
+		parts := make([]string, len(v))
+		for i, e := range v {
+			s, err := jsonText(e)
+			if err != nil {
+				return "", err
+			}
+			parts[i] = s
+		}
+		return strings.Join(parts, "/"), nil
+	}
+	return "", fmt.Errorf("unsupported value %v", v)
 }

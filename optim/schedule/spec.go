@@ -147,7 +147,7 @@ func NewFromJSON(opt optim.Optimizer, name string, kwargs json.RawMessage) (Sche
 	if !ok {
 		return nil, unknown(name)
 	}
-	h, err := jsonHyper(args)
+	h, err := optim.HyperFromJSON(args)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", e.class, err)
 	}
@@ -203,57 +203,6 @@ func jsonArgs(kwargs json.RawMessage) (map[string]json.RawMessage, error) {
 		args = map[string]json.RawMessage{}
 	}
 	return args, nil
-}
-
-// jsonHyper turns keyword arguments into a Hyper: numbers as written,
-// booleans, strings, and arrays as "a/b"; nulls are left out (PyTorch's
-// None: the default).
-func jsonHyper(args map[string]json.RawMessage) (optim.Hyper, error) {
-	keys := make([]string, 0, len(args))
-	for k := range args {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var h optim.Hyper
-	for _, k := range keys {
-		d := json.NewDecoder(bytes.NewReader(args[k]))
-		d.UseNumber()
-		var v any
-		if err := d.Decode(&v); err != nil {
-			return nil, fmt.Errorf("%s: %w", k, err)
-		}
-		if v == nil {
-			continue
-		}
-		s, err := jsonText(v)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", k, err)
-		}
-		h = append(h, optim.KV{Key: k, Value: s})
-	}
-	return h, nil
-}
-
-func jsonText(v any) (string, error) {
-	switch v := v.(type) {
-	case json.Number:
-		return v.String(), nil
-	case bool:
-		return strconv.FormatBool(v), nil
-	case string:
-		return v, nil
-	case []any:
-		parts := make([]string, len(v))
-		for i, e := range v {
-			s, err := jsonText(e)
-			if err != nil {
-				return "", err
-			}
-			parts[i] = s
-		}
-		return strings.Join(parts, "/"), nil
-	}
-	return "", fmt.Errorf("unsupported value %v", v)
 }
 
 // decode is optim.Hyper.Decode for schedule configs: keys match json tags
