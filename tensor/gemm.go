@@ -253,12 +253,7 @@ func (w *gemmWork[T]) packPanelA(q int) {
 		}
 		return
 	}
-	for r := range rows {
-		src := w.a[(i+r)*w.lda+w.p0 : (i+r)*w.lda+w.p0+kc]
-		for p, v := range src {
-			dst[p*mr+r] = v
-		}
-	}
+	transpose(rows, kc, w.a[i*w.lda+w.p0:], w.lda, dst, mr)
 	for r := rows; r < mr; r++ {
 		for p := range kc {
 			dst[p*mr+r] = 0
@@ -282,15 +277,25 @@ func (w *gemmWork[T]) packPanelB(q int) {
 		}
 		return
 	}
-	for cc := range cols {
-		src := w.b[(j+cc)*w.ldb+w.p0 : (j+cc)*w.ldb+w.p0+kc]
-		for p, v := range src {
-			dst[p*nr+cc] = v
-		}
-	}
+	transpose(cols, kc, w.b[j*w.ldb+w.p0:], w.ldb, dst, nr)
 	for cc := cols; cc < nr; cc++ {
 		for p := range kc {
 			dst[p*nr+cc] = 0
+		}
+	}
+}
+
+// transpose writes dst[c·ldd + i] = src[i·lds + c] for i < r, c < n, in
+// assembly for float32.
+func transpose[T Float](r, n int, src []T, lds int, dst []T, ldd int) {
+	if unsafe.Sizeof(src[0]) == 4 {
+		kernel.Transpose(r, n, as[float32](src), lds, as[float32](dst), ldd)
+		return
+	}
+	for i := range r {
+		row := src[i*lds : i*lds+n]
+		for c, v := range row {
+			dst[c*ldd+i] = v
 		}
 	}
 }

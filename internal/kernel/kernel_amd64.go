@@ -22,3 +22,9 @@ func dgemmAVX2(k int, a, b, c *float64, ldc int, alpha, beta float64)
 func fmaPeakAVX512(n int)
 
 func fmaPeakAVX2(n int)
+
+//go:noescape
+func transpose8(src *float32, lds int, dst *float32, ldd int, n int)
+
+//go:noescape
+func transpose4(src *float32, lds int, dst *float32, ldd int, n int)

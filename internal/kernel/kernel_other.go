@@ -13,3 +13,6 @@ func dgemmAVX512(k int, a, b, c *float64, ldc int, alpha, beta float64) {}
 func dgemmAVX2(k int, a, b, c *float64, ldc int, alpha, beta float64)   {}
 func fmaPeakAVX512(n int)                                               {}
 func fmaPeakAVX2(n int)                                                 {}
+
+func transpose8(src *float32, lds int, dst *float32, ldd int, n int) {}
+func transpose4(src *float32, lds int, dst *float32, ldd int, n int) {}
