@@ -89,7 +89,6 @@ func TestElementwise(t *testing.T) {
 	}
 }
 
-
 func TestElementwiseErrors(t *testing.T) {
 	a, b, c := Zeros[float32](2, 3), Zeros[float32](3, 2), Zeros[float32](2, 3)
 	for name, err := range map[string]error{
