@@ -22,8 +22,8 @@
 // of C is computed by one core in a fixed order, so results do not depend
 // on the thread count. When C is narrow (a layer with 10 outputs) the
 // transposed product Cᵀ = op(B)ᵀ·op(A)ᵀ is computed instead so the narrow
-// side runs along MR rather than padding a wide NR tile; partial tiles go
-// through a scratch tile.
+// side runs along MR rather than padding a wide NR tile; tiles cut by the
+// right edge of C (or stored transposed) go through a scratch tile.
 //
 // The micro-kernels live in internal/kernel: on amd64, AVX-512 (12×32
 // float32, 12×16 float64) and AVX2/FMA (6×16, 6×8) kernels in Go assembly,

@@ -123,14 +123,14 @@ type gemmWork[T Float] struct {
 	a, b, c    []T
 	lda, ldb   int
 	ldc        int
-	beta       T // for the current k block
-	i0, mc     int
-	p0, kc     int
-	j0, nc     int
-	panA, panB int
-	packBToo   bool
-	grain      int // tiles per compute chunk
-	tiles      []T // one maxTile scratch tile per compute chunk
+	beta       T    // beta of the call
+	whole      bool // all of op(A) and op(B) packed at once
+	i0, j0     int  // first row and column of the current block
+	p0, kc     int  // k block: first index and size (whole: block size)
+	panA, panB int  // panels in the current blocks of A and B
+	packBToo   bool // the packing pass packs B as well as A
+	grain      int  // tiles per compute chunk
+	tiles      []T  // one maxTile scratch tile per compute chunk
 	pack       packTask[T]
 	comp       compTask[T]
 }
@@ -155,6 +155,22 @@ func padded(m, n, mr, nr int) int {
 	return (m + mr - 1) / mr * mr * ((n + nr - 1) / nr * nr)
 }
 
+// Whole-product packing: when packed op(A) and op(B) are at most this many
+// elements, both are packed in one parallel pass and every tile computed
+// in a second, two barriers in all (the layer shapes of an MLP all fit).
+// Variables so tests can force the blocked path.
+var (
+	wholeA = 1 << 18
+	wholeB = 1 << 20
+)
+
+func grow[T Float](buf []T, n int) []T {
+	if cap(buf) < n {
+		return make([]T, n)
+	}
+	return buf[:cap(buf)]
+}
+
 func (w *gemmWork[T]) run(g kernel.Gemm[T], tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
 	w.g = g
 	w.tC = false
@@ -169,91 +185,108 @@ func (w *gemmWork[T]) run(g kernel.Gemm[T], tA, tB bool, m, n, k int, alpha T, a
 	}
 	w.tA, w.tB, w.m, w.n, w.k = tA, tB, m, n, k
 	w.alpha, w.a, w.b, w.c, w.lda, w.ldb, w.ldc = alpha, a, b, c, lda, ldb, ldc
+	w.beta = beta
 	kcMax := kcMax32
-	if _, ok := any(alpha).(float64); ok {
+	if unsafe.Sizeof(alpha) == 8 {
 		kcMax = kcMax64
 	}
 	kc := blocks(k, kcMax, 1)
+	panA, panB := (m+g.MR-1)/g.MR, (n+g.NR-1)/g.NR
+	if panA*g.MR*k <= wholeA && panB*g.NR*k <= wholeB {
+		w.whole = true
+		w.packA, w.packB = grow(w.packA, panA*g.MR*k), grow(w.packB, panB*g.NR*k)
+		w.i0, w.j0, w.p0, w.kc, w.panA, w.panB, w.packBToo = 0, 0, 0, kc, panA, panB, true
+		nkb := (k + kc - 1) / kc
+		parallel.Run(nkb*(panA+panB), max(1, (1<<14)/(kc*g.MR)), &w.pack)
+		w.compute(panA*panB, 2*g.MR*g.NR*k)
+		w.a, w.b, w.c = nil, nil, nil
+		return
+	}
+	w.whole = false
 	mc := blocks(m, mcMax/g.MR*g.MR, g.MR)
 	nc := blocks(n, ncMax/g.NR*g.NR, g.NR)
-	if need := mc * kc; cap(w.packA) < need {
-		w.packA = make([]T, need)
-	}
-	if need := nc * kc; cap(w.packB) < need {
-		w.packB = make([]T, need)
-	}
-	w.packA, w.packB = w.packA[:cap(w.packA)], w.packB[:cap(w.packB)]
-	th := parallel.Threads()
+	w.packA, w.packB = grow(w.packA, mc*kc), grow(w.packB, nc*kc)
 	for j0 := 0; j0 < n; j0 += nc {
-		w.j0, w.nc = j0, min(nc, n-j0)
-		w.panB = (w.nc + g.NR - 1) / g.NR
+		w.j0 = j0
+		w.panB = (min(nc, n-j0) + g.NR - 1) / g.NR
 		for p0 := 0; p0 < k; p0 += kc {
 			w.p0, w.kc = p0, min(kc, k-p0)
-			w.beta = beta
-			if p0 > 0 {
-				w.beta = 1
-			}
 			for i0 := 0; i0 < m; i0 += mc {
-				w.i0, w.mc = i0, min(mc, m-i0)
-				w.panA = (w.mc + g.MR - 1) / g.MR
+				w.i0 = i0
+				w.panA = (min(mc, m-i0) + g.MR - 1) / g.MR
 				w.packBToo = i0 == 0
 				items := w.panA
 				if w.packBToo {
 					items += w.panB
 				}
 				// Packing is memory-bound: chunks of about 16K elements.
-				per := max(1, (1<<14)/(w.kc*g.MR))
-				parallel.Run(items, per, &w.pack)
-				tiles := w.panA * w.panB
-				tileFlops := 2 * g.MR * g.NR * w.kc
-				w.grain = max((tiles+4*th-1)/(4*th), (minChunkFlops+tileFlops-1)/tileFlops)
-				if need := parallel.Chunks(tiles, w.grain) * maxTile; len(w.tiles) < need {
-					w.tiles = make([]T, need)
-				}
-				parallel.Run(tiles, w.grain, &w.comp)
+				parallel.Run(items, max(1, (1<<14)/(w.kc*g.MR)), &w.pack)
+				w.compute(w.panA*w.panB, 2*g.MR*g.NR*w.kc)
 			}
 		}
 	}
 	w.a, w.b, w.c = nil, nil, nil
 }
 
-// packTask packs panels of B (items [0, panB) when packBToo) and of A (the
-// rest) for the current block.
+// compute runs the micro-kernel over the current block's tiles in
+// parallel, in chunks of at least minChunkFlops.
+func (w *gemmWork[T]) compute(tiles, tileFlops int) {
+	th := parallel.Threads()
+	w.grain = max((tiles+4*th-1)/(4*th), (minChunkFlops+tileFlops-1)/tileFlops)
+	if need := parallel.Chunks(tiles, w.grain) * maxTile; len(w.tiles) < need {
+		w.tiles = make([]T, need)
+	}
+	parallel.Run(tiles, w.grain, &w.comp)
+}
+
+// packTask packs panels of B (the first panB items of each k block when
+// packBToo) and of A (the next panA).
 type packTask[T Float] struct{ w *gemmWork[T] }
 
-// Run packs panels [lo, hi).
+// Run packs items [lo, hi).
 func (t *packTask[T]) Run(lo, hi int) {
 	w := t.w
+	mr, nr := w.g.MR, w.g.NR
+	per := w.panA
+	if w.packBToo {
+		per += w.panB
+	}
 	for it := lo; it < hi; it++ {
-		q := it
+		// Whole packing lays the k blocks one after another, each as
+		// panels of kc groups; otherwise there is one block, p0.
+		p0, kc, q := w.p0, w.kc, it
+		aBase, bBase := 0, 0
+		if w.whole {
+			p0 = it / per * w.kc
+			kc, q = min(w.kc, w.k-p0), it%per
+			aBase, bBase = p0*w.panA*mr, p0*w.panB*nr
+		}
 		if w.packBToo {
 			if q < w.panB {
-				w.packPanelB(q)
+				w.packPanelB(w.packB[bBase+q*nr*kc:bBase+(q+1)*nr*kc], w.j0+q*nr, p0, kc)
 				continue
 			}
 			q -= w.panB
 		}
-		w.packPanelA(q)
+		w.packPanelA(w.packA[aBase+q*mr*kc:aBase+(q+1)*mr*kc], w.i0+q*mr, p0, kc)
 	}
 }
 
-// packPanelA writes rows [i, i+MR) of op(A), columns [p0, p0+kc), as kc
-// groups of MR, zero-padding rows past m.
-func (w *gemmWork[T]) packPanelA(q int) {
-	mr, kc := w.g.MR, w.kc
-	dst := w.packA[q*mr*kc : (q+1)*mr*kc]
-	i := w.i0 + q*mr
+// packPanelA writes rows [i, i+MR) of op(A), columns [p0, p0+kc), into dst
+// as kc groups of MR, zero-padding rows past m.
+func (w *gemmWork[T]) packPanelA(dst []T, i, p0, kc int) {
+	mr := w.g.MR
 	rows := min(mr, w.m-i)
 	if w.tA { // A is k×m: each group is a contiguous run of a row of A
 		for p := range kc {
-			src := w.a[(w.p0+p)*w.lda+i:]
+			src := w.a[(p0+p)*w.lda+i:]
 			d := dst[p*mr : p*mr+mr]
 			copy(d, src[:rows])
 			clear(d[rows:])
 		}
 		return
 	}
-	transpose(rows, kc, w.a[i*w.lda+w.p0:], w.lda, dst, mr)
+	transpose(rows, kc, w.a[i*w.lda+p0:], w.lda, dst, mr)
 	for r := rows; r < mr; r++ {
 		for p := range kc {
 			dst[p*mr+r] = 0
@@ -261,23 +294,21 @@ func (w *gemmWork[T]) packPanelA(q int) {
 	}
 }
 
-// packPanelB writes columns [j, j+NR) of op(B), rows [p0, p0+kc), as kc
-// groups of NR, zero-padding columns past n.
-func (w *gemmWork[T]) packPanelB(q int) {
-	nr, kc := w.g.NR, w.kc
-	dst := w.packB[q*nr*kc : (q+1)*nr*kc]
-	j := w.j0 + q*nr
+// packPanelB writes columns [j, j+NR) of op(B), rows [p0, p0+kc), into dst
+// as kc groups of NR, zero-padding columns past n.
+func (w *gemmWork[T]) packPanelB(dst []T, j, p0, kc int) {
+	nr := w.g.NR
 	cols := min(nr, w.n-j)
 	if !w.tB { // B is k×n: each group is a contiguous run of a row of B
 		for p := range kc {
-			src := w.b[(w.p0+p)*w.ldb+j:]
+			src := w.b[(p0+p)*w.ldb+j:]
 			d := dst[p*nr : p*nr+nr]
 			copy(d, src[:cols])
 			clear(d[cols:])
 		}
 		return
 	}
-	transpose(cols, kc, w.b[j*w.ldb+w.p0:], w.ldb, dst, nr)
+	transpose(cols, kc, w.b[j*w.ldb+p0:], w.ldb, dst, nr)
 	for cc := cols; cc < nr; cc++ {
 		for p := range kc {
 			dst[p*nr+cc] = 0
@@ -304,32 +335,52 @@ func transpose[T Float](r, n int, src []T, lds int, dst []T, ldd int) {
 // of tiles by column of tiles so a panel of B is reused from L1.
 type compTask[T Float] struct{ w *gemmWork[T] }
 
-// Run computes tiles [lo, hi).
+// Run computes tiles [lo, hi): over every k block when the whole product
+// is packed, else over the current one.
 func (t *compTask[T]) Run(lo, hi int) {
 	w := t.w
-	mr, nr, kc := w.g.MR, w.g.NR, w.kc
+	// The scratch tile belongs to this chunk (chunks run on one goroutine
+	// each).
+	tile := w.tiles[lo/w.grain*maxTile : (lo/w.grain+1)*maxTile]
+	if !w.whole {
+		beta := w.beta
+		if w.p0 > 0 {
+			beta = 1
+		}
+		w.tileRange(lo, hi, w.kc, w.packA, w.packB, beta, tile)
+		return
+	}
+	for p0 := 0; p0 < w.k; p0 += w.kc {
+		beta := w.beta
+		if p0 > 0 {
+			beta = 1
+		}
+		w.tileRange(lo, hi, min(w.kc, w.k-p0), w.packA[p0*w.panA*w.g.MR:], w.packB[p0*w.panB*w.g.NR:], beta, tile)
+	}
+}
+
+// tileRange computes tiles [lo, hi) of one k block of size kc whose packed
+// panels start at pa and pb.
+func (w *gemmWork[T]) tileRange(lo, hi, kc int, pa, pb []T, beta T, tile []T) {
+	mr, nr := w.g.MR, w.g.NR
 	for it := lo; it < hi; it++ {
 		jr, ir := it/w.panA, it%w.panA
 		i, j := w.i0+ir*mr, w.j0+jr*nr
 		rows, cols := min(mr, w.m-i), min(nr, w.n-j)
-		ap := &w.packA[ir*mr*kc]
-		bp := &w.packB[jr*nr*kc]
-		if rows == mr && cols == nr && !w.tC {
-			w.g.Fn(kc, ap, bp, &w.c[i*w.ldc+j], w.ldc, w.alpha, w.beta)
+		ap, bp := &pa[ir*mr*kc], &pb[jr*nr*kc]
+		if cols == nr && !w.tC {
+			w.g.Fn(kc, ap, bp, &w.c[i*w.ldc+j], w.ldc, rows, w.alpha, beta)
 			continue
 		}
-		// The scratch tile belongs to this chunk (chunks run on one
-		// goroutine each).
-		tile := w.tiles[lo/w.grain*maxTile : (lo/w.grain+1)*maxTile]
-		w.g.Fn(kc, ap, bp, &tile[0], nr, w.alpha, 0)
-		w.storeEdge(tile[:mr*nr], i, j, rows, cols)
+		w.g.Fn(kc, ap, bp, &tile[0], nr, mr, w.alpha, 0)
+		w.storeEdge(tile[:mr*nr], i, j, rows, cols, beta)
 	}
 }
 
 // storeEdge adds a computed tile into C: C = tile + beta·C over the part
 // that lies inside C, transposed when the product was swapped.
-func (w *gemmWork[T]) storeEdge(tile []T, i, j, rows, cols int) {
-	nr, beta, ldc := w.g.NR, w.beta, w.ldc
+func (w *gemmWork[T]) storeEdge(tile []T, i, j, rows, cols int, beta T) {
+	nr, ldc := w.g.NR, w.ldc
 	if !w.tC {
 		for r := range rows {
 			src := tile[r*nr : r*nr+cols]

@@ -140,13 +140,19 @@ func gemmCases(short bool) []gemmCase {
 }
 
 func testGemm[T Float](t *testing.T, tol float64) {
-	for _, simd := range []bool{true, false} {
+	for _, mode := range []struct {
+		simd, blocked bool
+	}{{true, false}, {true, true}, {false, false}, {false, true}} {
+		simd := mode.simd
 		if simd && !kernel.Enabled {
 			continue
 		}
-		t.Run(fmt.Sprintf("simd=%v", simd), func(t *testing.T) {
-			defer func(e bool) { kernel.Enabled = e }(kernel.Enabled)
+		t.Run(fmt.Sprintf("simd=%v/blocked=%v", simd, mode.blocked), func(t *testing.T) {
+			defer func(e bool, a, b int) { kernel.Enabled, wholeA, wholeB = e, a, b }(kernel.Enabled, wholeA, wholeB)
 			kernel.Enabled = simd
+			if mode.blocked {
+				wholeA, wholeB = 0, 0
+			}
 			rng := rand.New(rand.NewPCG(3, 4))
 			for _, g := range gemmCases(testing.Short() || raceEnabled) {
 				runCase[T](t, g, rng, tol)

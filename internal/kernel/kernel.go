@@ -30,9 +30,10 @@ type Float interface{ float32 | float64 }
 // Func computes the MR×NR tile c = alpha·(a·b) + beta·c, where a is k
 // groups of MR elements (column p of the tile's rows of op(A) in group p),
 // b is k groups of NR elements (row p of op(B)'s tile columns), and c is
-// row-major with ldc elements between rows. beta == 0 means c is not read
-// (so NaNs in it do not survive). The full tile is always written.
-type Func[T Float] func(k int, a, b, c *T, ldc int, alpha, beta T)
+// row-major with ldc elements between rows. Only the first rows rows of
+// the tile (1 ≤ rows ≤ MR) are written, all NR columns. beta == 0 means c
+// is not read (so NaNs in it do not survive).
+type Func[T Float] func(k int, a, b, c *T, ldc, rows int, alpha, beta T)
 
 // Gemm is a micro-kernel with its tile geometry.
 type Gemm[T Float] struct {
@@ -85,7 +86,7 @@ const (
 
 // gemmGo is the portable micro-kernel: a 4×4 tile held in sixteen local
 // accumulators.
-func gemmGo[T Float](k int, ap, bp, cp *T, ldc int, alpha, beta T) {
+func gemmGo[T Float](k int, ap, bp, cp *T, ldc, rows int, alpha, beta T) {
 	a := unsafe.Slice(ap, k*GoMR)
 	b := unsafe.Slice(bp, k*GoNR)
 	var c00, c01, c02, c03, c10, c11, c12, c13 T
@@ -112,14 +113,14 @@ func gemmGo[T Float](k int, ap, bp, cp *T, ldc int, alpha, beta T) {
 		c32 += a3 * b2
 		c33 += a3 * b3
 	}
-	c := unsafe.Slice(cp, 3*ldc+GoNR)
+	c := unsafe.Slice(cp, (rows-1)*ldc+GoNR)
 	acc := [GoMR][GoNR]T{
 		{c00, c01, c02, c03},
 		{c10, c11, c12, c13},
 		{c20, c21, c22, c23},
 		{c30, c31, c32, c33},
 	}
-	for i := range GoMR {
+	for i := range rows {
 		row := c[i*ldc : i*ldc+GoNR]
 		if beta == 0 {
 			for j := range GoNR {

@@ -7,10 +7,10 @@ const (
 	hasAVX2   = false
 )
 
-func sgemmAVX512(k int, a, b, c *float32, ldc int, alpha, beta float32) {}
-func sgemmAVX2(k int, a, b, c *float32, ldc int, alpha, beta float32)   {}
-func dgemmAVX512(k int, a, b, c *float64, ldc int, alpha, beta float64) {}
-func dgemmAVX2(k int, a, b, c *float64, ldc int, alpha, beta float64)   {}
+func sgemmAVX512(k int, a, b, c *float32, ldc, rows int, alpha, beta float32) {}
+func sgemmAVX2(k int, a, b, c *float32, ldc, rows int, alpha, beta float32)   {}
+func dgemmAVX512(k int, a, b, c *float64, ldc, rows int, alpha, beta float64) {}
+func dgemmAVX2(k int, a, b, c *float64, ldc, rows int, alpha, beta float64)   {}
 func fmaPeakAVX512(n int)                                               {}
 func fmaPeakAVX2(n int)                                                 {}
 
