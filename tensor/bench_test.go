@@ -65,6 +65,17 @@ func BenchmarkSgemmGo(b *testing.B) {
 	benchGemm[float32](b)
 }
 
+// BenchmarkSgemmAVX2: the same with the AVX2/FMA kernel (on AVX-512
+// machines).
+func BenchmarkSgemmAVX2(b *testing.B) {
+	defer func(e bool) { kernel.AVX512 = e }(kernel.AVX512)
+	kernel.AVX512 = false
+	if kernel.ISA() != "avx2" {
+		b.Skip("no AVX2 kernels")
+	}
+	benchGemm[float32](b)
+}
+
 // BenchmarkDgemm: float64 GEMM on the MLP shapes.
 func BenchmarkDgemm(b *testing.B) { benchGemm[float64](b) }
 

@@ -141,19 +141,25 @@ func gemmCases(short bool) []gemmCase {
 
 func testGemm[T Float](t *testing.T, tol float64) {
 	for _, mode := range []struct {
-		simd, blocked bool
-	}{{true, false}, {true, true}, {false, false}, {false, true}} {
+		simd, avx512, blocked bool
+	}{{true, true, false}, {true, true, true}, {true, false, false}, {true, false, true}, {false, false, false}, {false, false, true}} {
 		simd := mode.simd
 		if simd && !kernel.Enabled {
 			continue
 		}
-		t.Run(fmt.Sprintf("simd=%v/blocked=%v", simd, mode.blocked), func(t *testing.T) {
-			defer func(e bool, a, b int) { kernel.Enabled, wholeA, wholeB = e, a, b }(kernel.Enabled, wholeA, wholeB)
-			kernel.Enabled = simd
+		t.Run(fmt.Sprintf("simd=%v/avx512=%v/blocked=%v", simd, mode.avx512, mode.blocked), func(t *testing.T) {
+			defer func(e, e5 bool, a, b int) {
+				kernel.Enabled, kernel.AVX512, wholeA, wholeB = e, e5, a, b
+			}(kernel.Enabled, kernel.AVX512, wholeA, wholeB)
+			kernel.Enabled, kernel.AVX512 = simd, mode.avx512
 			if mode.blocked {
 				wholeA, wholeB = 0, 0
 			}
 			rng := rand.New(rand.NewPCG(3, 4))
+			isa := kernel.ISA()
+			if simd && isa == "go" || !simd && isa != "go" || mode.avx512 && isa == "avx2" {
+				t.Skipf("kernels %s", isa)
+			}
 			for _, g := range gemmCases(testing.Short() || raceEnabled) {
 				runCase[T](t, g, rng, tol)
 			}

@@ -24,6 +24,10 @@ import "unsafe"
 // check the portable kernels, and to compare the two.
 var Enabled = hasAVX512 || hasAVX2
 
+// AVX512 reports whether the AVX-512 kernels may be used when the CPU has
+// them; tests turn it off to run the AVX2 kernels on an AVX-512 machine.
+var AVX512 = true
+
 // Float is the element type of a kernel.
 type Float interface{ float32 | float64 }
 
@@ -48,7 +52,7 @@ func ISA() string {
 	switch {
 	case !Enabled:
 		return "go"
-	case hasAVX512:
+	case hasAVX512 && AVX512:
 		return "avx512"
 	case hasAVX2:
 		return "avx2"

@@ -104,6 +104,11 @@ func TestSelection(t *testing.T) {
 	if (hasAVX512 || hasAVX2) && Sgemm().Name == "go" {
 		t.Fatal("SIMD kernels not selected")
 	}
+	defer func(e bool) { AVX512 = e }(AVX512)
+	AVX512 = false
+	if hasAVX2 && (ISA() != "avx2" || Sgemm().Name != "avx2" || Dgemm().Name != "avx2") {
+		t.Fatal("AVX512 = false must select the AVX2 kernels")
+	}
 }
 
 func BenchmarkFMAPeak(b *testing.B) {
