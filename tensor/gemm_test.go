@@ -268,3 +268,40 @@ func TestMatMul(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmConcurrent: calls from several goroutines at once each get their
+// own packing buffers.
+func TestGemmConcurrent(t *testing.T) {
+	const m, n, k = 70, 90, 300
+	rng := rand.New(rand.NewPCG(7, 7))
+	a, b := make([]float32, m*k), make([]float32, k*n)
+	for i := range a {
+		a[i] = rng.Float32()
+	}
+	for i := range b {
+		b[i] = rng.Float32()
+	}
+	want := make([]float32, m*n)
+	Gemm(false, false, m, n, k, 1, a, k, b, n, 0, want, n)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			c := make([]float32, m*n)
+			for range 5 {
+				Gemm(false, false, m, n, k, 1, a, k, b, n, 0, c, n)
+				for i := range c {
+					if c[i] != want[i] {
+						errs <- fmt.Errorf("c[%d] = %v, want %v", i, c[i], want[i])
+						return
+					}
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
