@@ -106,7 +106,7 @@ const (
 	mcMax   = 240 // rows of A per block (rounded to MR)
 	ncMax   = 3072
 	// minChunkFlops is the least work worth handing to another core.
-	minChunkFlops = 1 << 20
+	minChunkFlops = 1 << 18
 	// maxTile bounds MR·NR over all kernels.
 	maxTile = 12 * 32
 )
