@@ -305,3 +305,45 @@ func TestGemmConcurrent(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmSIMDMatchesGo: the AVX-512, AVX2 and Go kernels agree to within
+// float32 rounding on the layer shapes (they sum in different orders).
+func TestGemmSIMDMatchesGo(t *testing.T) {
+	if !kernel.Enabled {
+		t.Skip("no SIMD kernels on this machine")
+	}
+	defer func(e, e5 bool) { kernel.Enabled, kernel.AVX512 = e, e5 }(kernel.Enabled, kernel.AVX512)
+	rng := rand.New(rand.NewPCG(8, 8))
+	for _, s := range mlpShapes {
+		ar, ac := s.m, s.k
+		if s.tA {
+			ar, ac = s.k, s.m
+		}
+		br, bc := s.k, s.n
+		if s.tB {
+			br, bc = s.n, s.k
+		}
+		a, b := make([]float32, ar*ac), make([]float32, br*bc)
+		for i := range a {
+			a[i] = rng.Float32()*2 - 1
+		}
+		for i := range b {
+			b[i] = rng.Float32()*2 - 1
+		}
+		run := func(simd, avx512 bool) []float32 {
+			kernel.Enabled, kernel.AVX512 = simd, avx512
+			c := make([]float32, s.m*s.n)
+			Gemm(s.tA, s.tB, s.m, s.n, s.k, 1, a, ac, b, bc, 0, c, s.n)
+			return c
+		}
+		ref := run(false, false)
+		for _, avx512 := range []bool{true, false} {
+			got := run(true, avx512)
+			for i := range ref {
+				if d := math.Abs(float64(got[i] - ref[i])); d > 1e-5*math.Sqrt(float64(s.k)) {
+					t.Fatalf("%s avx512=%v: c[%d] = %v, Go kernel %v", s.name, avx512, i, got[i], ref[i])
+				}
+			}
+		}
+	}
+}
