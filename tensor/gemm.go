@@ -125,6 +125,7 @@ type gemmWork[T Float] struct {
 	ldc        int
 	beta       T    // beta of the call
 	whole      bool // all of op(A) and op(B) packed at once
+	directB    bool // whole panels of an untransposed B are read in place
 	i0, j0     int  // first row and column of the current block
 	p0, kc     int  // k block: first index and size (whole: block size)
 	panA, panB int  // panels in the current blocks of A and B
@@ -194,6 +195,10 @@ func (w *gemmWork[T]) run(g kernel.Gemm[T], tA, tB bool, m, n, k int, alpha T, a
 	panA, panB := (m+g.MR-1)/g.MR, (n+g.NR-1)/g.NR
 	if panA*g.MR*k <= wholeA && panB*g.NR*k <= wholeB {
 		w.whole = true
+		// With few row panels each element of B is used once or twice:
+		// copying it into panels would cost more than reading it where
+		// it is (rows of B are already NR-wide runs).
+		w.directB = !tB && panA <= 3
 		w.packA, w.packB = grow(w.packA, panA*g.MR*k), grow(w.packB, panB*g.NR*k)
 		w.i0, w.j0, w.p0, w.kc, w.panA, w.panB, w.packBToo = 0, 0, 0, kc, panA, panB, true
 		nkb := (k + kc - 1) / kc
@@ -202,7 +207,7 @@ func (w *gemmWork[T]) run(g kernel.Gemm[T], tA, tB bool, m, n, k int, alpha T, a
 		w.a, w.b, w.c = nil, nil, nil
 		return
 	}
-	w.whole = false
+	w.whole, w.directB = false, false
 	mc := blocks(m, mcMax/g.MR*g.MR, g.MR)
 	nc := blocks(n, ncMax/g.NR*g.NR, g.NR)
 	w.packA, w.packB = grow(w.packA, mc*kc), grow(w.packB, nc*kc)
@@ -263,6 +268,9 @@ func (t *packTask[T]) Run(lo, hi int) {
 		}
 		if w.packBToo {
 			if q < w.panB {
+				if w.directB && w.j0+(q+1)*nr <= w.n {
+					continue
+				}
 				w.packPanelB(w.packB[bBase+q*nr*kc:bBase+(q+1)*nr*kc], w.j0+q*nr, p0, kc)
 				continue
 			}
@@ -347,7 +355,7 @@ func (t *compTask[T]) Run(lo, hi int) {
 		if w.p0 > 0 {
 			beta = 1
 		}
-		w.tileRange(lo, hi, w.kc, w.packA, w.packB, beta, tile)
+		w.tileRange(lo, hi, w.p0, w.kc, w.packA, w.packB, beta, tile)
 		return
 	}
 	for p0 := 0; p0 < w.k; p0 += w.kc {
@@ -355,24 +363,27 @@ func (t *compTask[T]) Run(lo, hi int) {
 		if p0 > 0 {
 			beta = 1
 		}
-		w.tileRange(lo, hi, min(w.kc, w.k-p0), w.packA[p0*w.panA*w.g.MR:], w.packB[p0*w.panB*w.g.NR:], beta, tile)
+		w.tileRange(lo, hi, p0, min(w.kc, w.k-p0), w.packA[p0*w.panA*w.g.MR:], w.packB[p0*w.panB*w.g.NR:], beta, tile)
 	}
 }
 
-// tileRange computes tiles [lo, hi) of one k block of size kc whose packed
-// panels start at pa and pb.
-func (w *gemmWork[T]) tileRange(lo, hi, kc int, pa, pb []T, beta T, tile []T) {
+// tileRange computes tiles [lo, hi) of the k block [p0, p0+kc) whose
+// packed panels start at pa and pb.
+func (w *gemmWork[T]) tileRange(lo, hi, p0, kc int, pa, pb []T, beta T, tile []T) {
 	mr, nr := w.g.MR, w.g.NR
 	for it := lo; it < hi; it++ {
 		jr, ir := it/w.panA, it%w.panA
 		i, j := w.i0+ir*mr, w.j0+jr*nr
 		rows, cols := min(mr, w.m-i), min(nr, w.n-j)
-		ap, bp := &pa[ir*mr*kc], &pb[jr*nr*kc]
+		ap, bp, ldb := &pa[ir*mr*kc], &pb[jr*nr*kc], nr
+		if w.directB && cols == nr {
+			bp, ldb = &w.b[p0*w.ldb+j], w.ldb
+		}
 		if cols == nr && !w.tC {
-			w.g.Fn(kc, ap, bp, &w.c[i*w.ldc+j], w.ldc, rows, w.alpha, beta)
+			w.g.Fn(kc, ap, bp, &w.c[i*w.ldc+j], ldb, w.ldc, rows, w.alpha, beta)
 			continue
 		}
-		w.g.Fn(kc, ap, bp, &tile[0], nr, mr, w.alpha, 0)
+		w.g.Fn(kc, ap, bp, &tile[0], ldb, nr, mr, w.alpha, 0)
 		w.storeEdge(tile[:mr*nr], i, j, rows, cols, beta)
 	}
 }

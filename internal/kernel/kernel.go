@@ -33,11 +33,12 @@ type Float interface{ float32 | float64 }
 
 // Func computes the MR×NR tile c = alpha·(a·b) + beta·c, where a is k
 // groups of MR elements (column p of the tile's rows of op(A) in group p),
-// b is k groups of NR elements (row p of op(B)'s tile columns), and c is
+// b is k groups of NR elements (row p of op(B)'s tile columns) ldb
+// elements apart (NR when packed; B's row stride when read in place), and c is
 // row-major with ldc elements between rows. Only the first rows rows of
 // the tile (1 ≤ rows ≤ MR) are written, all NR columns. beta == 0 means c
 // is not read (so NaNs in it do not survive).
-type Func[T Float] func(k int, a, b, c *T, ldc, rows int, alpha, beta T)
+type Func[T Float] func(k int, a, b, c *T, ldb, ldc, rows int, alpha, beta T)
 
 // Gemm is a micro-kernel with its tile geometry.
 type Gemm[T Float] struct {
@@ -90,14 +91,17 @@ const (
 
 // gemmGo is the portable micro-kernel: a 4×4 tile held in sixteen local
 // accumulators.
-func gemmGo[T Float](k int, ap, bp, cp *T, ldc, rows int, alpha, beta T) {
+func gemmGo[T Float](k int, ap, bp, cp *T, ldb, ldc, rows int, alpha, beta T) {
 	a := unsafe.Slice(ap, k*GoMR)
-	b := unsafe.Slice(bp, k*GoNR)
+	var b []T
+	if k > 0 {
+		b = unsafe.Slice(bp, (k-1)*ldb+GoNR)
+	}
 	var c00, c01, c02, c03, c10, c11, c12, c13 T
 	var c20, c21, c22, c23, c30, c31, c32, c33 T
 	for p := 0; p < k; p++ {
 		av := a[p*GoMR : p*GoMR+GoMR : p*GoMR+GoMR]
-		bv := b[p*GoNR : p*GoNR+GoNR : p*GoNR+GoNR]
+		bv := b[p*ldb : p*ldb+GoNR : p*ldb+GoNR]
 		a0, a1, a2, a3 := av[0], av[1], av[2], av[3]
 		b0, b1, b2, b3 := bv[0], bv[1], bv[2], bv[3]
 		c00 += a0 * b0

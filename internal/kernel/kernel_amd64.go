@@ -8,16 +8,16 @@ var (
 )
 
 //go:noescape
-func sgemmAVX512(k int, a, b, c *float32, ldc, rows int, alpha, beta float32)
+func sgemmAVX512(k int, a, b, c *float32, ldb, ldc, rows int, alpha, beta float32)
 
 //go:noescape
-func sgemmAVX2(k int, a, b, c *float32, ldc, rows int, alpha, beta float32)
+func sgemmAVX2(k int, a, b, c *float32, ldb, ldc, rows int, alpha, beta float32)
 
 //go:noescape
-func dgemmAVX512(k int, a, b, c *float64, ldc, rows int, alpha, beta float64)
+func dgemmAVX512(k int, a, b, c *float64, ldb, ldc, rows int, alpha, beta float64)
 
 //go:noescape
-func dgemmAVX2(k int, a, b, c *float64, ldc, rows int, alpha, beta float64)
+func dgemmAVX2(k int, a, b, c *float64, ldb, ldc, rows int, alpha, beta float64)
 
 func fmaPeakAVX512(n int)
 

@@ -38,8 +38,9 @@ func checkKernel[T Float](t *testing.T, g Gemm[T], tol float64) {
 		for _, ab := range [][2]T{{1, 0}, {1, 1}, {-0.5, 2}, {2, -0.5}, {0, 1}} {
 			alpha, beta := ab[0], ab[1]
 			ldc := g.NR + 3
+			ldb := g.NR + k%5 // packed, or rows of a wider B
 			a := make([]T, k*g.MR)
-			b := make([]T, k*g.NR)
+			b := make([]T, k*ldb)
 			c := make([]T, g.MR*ldc)
 			for i := range a {
 				a[i] = T(rng.Float64()*2 - 1)
@@ -58,7 +59,7 @@ func checkKernel[T Float](t *testing.T, g Gemm[T], tol float64) {
 			if k > 0 {
 				a0, b0 = &a[0], &b[0]
 			}
-			g.Fn(k, a0, b0, &c[0], ldc, rows, alpha, beta)
+			g.Fn(k, a0, b0, &c[0], ldb, ldc, rows, alpha, beta)
 			for i := range g.MR {
 				for j := range ldc {
 					got := float64(c[i*ldc+j])
@@ -70,7 +71,7 @@ func checkKernel[T Float](t *testing.T, g Gemm[T], tol float64) {
 					}
 					var s float64
 					for p := range k {
-						s += float64(a[p*g.MR+i]) * float64(b[p*g.NR+j])
+						s += float64(a[p*g.MR+i]) * float64(b[p*ldb+j])
 					}
 					want := float64(alpha) * s
 					if beta != 0 {
@@ -131,7 +132,7 @@ func BenchmarkKernel(b *testing.B) {
 	bb := make([]float32, k*g.NR)
 	c := make([]float32, g.MR*g.NR)
 	for b.Loop() {
-		g.Fn(k, &a[0], &bb[0], &c[0], g.NR, g.MR, 1, 1)
+		g.Fn(k, &a[0], &bb[0], &c[0], g.NR, g.NR, g.MR, 1, 1)
 	}
 	b.ReportMetric(float64(2*k*g.MR*g.NR)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
