@@ -91,3 +91,46 @@ func BenchmarkFMAPeak(b *testing.B) {
 	}
 	b.ReportMetric(float64(flops)*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
 }
+
+// BenchmarkOps: element-wise, row-wise and convolution helpers on
+// activation-sized tensors (ns/op; B/s counts the elements read and
+// written as float32).
+func BenchmarkOps(b *testing.B) {
+	x, y, d := Full[float32](0.5, 128, 512), Zeros[float32](128, 512), Zeros[float32](128, 512)
+	bias := Zeros[float32](512)
+	img := Full[float32](0.5, 32, 16, 28, 28)
+	g := Window{KH: 3, KW: 3, PH: 1, PW: 1}
+	cs, _ := g.ColShape(32, 16, 28, 28)
+	cols := Zeros[float32](cs...)
+	pooled := Zeros[float32](32, 16, 14, 14)
+	idx := make([]int, pooled.Len())
+	pw := Window{KH: 2, KW: 2, SH: 2, SW: 2}
+	for _, bc := range []struct {
+		name  string
+		bytes int
+		f     func()
+	}{
+		{"Add_128x512", 12 * x.Len(), func() { _ = Add(d, x, y) }},
+		{"AddRow_128x512", 8 * x.Len(), func() { _ = AddRow(d, x, bias) }},
+		{"ReLU_128x512", 8 * x.Len(), func() { _ = ReLU(d, x) }},
+		{"ReLUBackward_128x512", 12 * x.Len(), func() { _ = ReLUBackward(d, y, x) }},
+		{"Sigmoid_128x512", 8 * x.Len(), func() { _ = Sigmoid(d, x) }},
+		{"Tanh_128x512", 8 * x.Len(), func() { _ = Tanh(d, x) }},
+		{"GELU_128x512", 8 * x.Len(), func() { _ = GELU(d, x) }},
+		{"Softmax_128x512", 8 * x.Len(), func() { _ = Softmax(d, x) }},
+		{"ColSums_128x512", 4 * x.Len(), func() { _ = ColSums(bias, x) }},
+		{"Im2Col_32x16x28x28_3x3", 4 * (img.Len() + cols.Len()), func() { _ = Im2Col(cols, img, g) }},
+		{"Col2Im_32x16x28x28_3x3", 4 * (img.Len() + cols.Len()), func() { _ = Col2Im(img, cols, g) }},
+		{"MaxPool2D_32x16x28x28_2x2", 4 * (img.Len() + pooled.Len()), func() { _ = MaxPool2D(pooled, idx, img, pw) }},
+	} {
+		for _, th := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/threads=%d", bc.name, th), func(b *testing.B) {
+				defer parallel.SetThreads(parallel.SetThreads(th))
+				b.SetBytes(int64(bc.bytes))
+				for b.Loop() {
+					bc.f()
+				}
+			})
+		}
+	}
+}

@@ -122,7 +122,7 @@ func (t *ewTask[T]) Run(lo, hi int) {
 		}
 	case opSigmoid:
 		for i, x := range a {
-			d[i] = T(sigmoid(float64(x)))
+			d[i] = sigmoid(x)
 		}
 	case opSigmoidBack: // b = y
 		for i, y := range b {
@@ -152,11 +152,11 @@ func (t *ewTask[T]) Run(lo, hi int) {
 }
 
 // sigmoid is 1/(1+e^-x), computed without overflow for either sign.
-func sigmoid(x float64) float64 {
+func sigmoid[T Float](x T) T {
 	if x >= 0 {
-		return 1 / (1 + math.Exp(-x))
+		return 1 / (1 + exp(-x))
 	}
-	e := math.Exp(x)
+	e := exp(x)
 	return e / (1 + e)
 }
 

@@ -125,19 +125,24 @@ func (t *rowTask[T]) Run(lo, hi int) {
 				m = max(m, v)
 			}
 			var s float64
-			for _, v := range x {
-				s += math.Exp(float64(v - m))
-			}
 			if t.op == opLogSoftmax {
+				for _, v := range x {
+					s += float64(exp(v - m))
+				}
 				ls := T(math.Log(s))
 				for j, v := range x {
 					d[j] = v - m - ls
 				}
 				continue
 			}
-			inv := 1 / s
-			for j, v := range x {
-				d[j] = T(math.Exp(float64(v-m)) * inv)
+			for j, v := range x { // x[j] is not read again: d may be x
+				e := exp(v - m)
+				d[j] = e
+				s += float64(e)
+			}
+			inv := T(1 / s)
+			for j := range d {
+				d[j] *= inv
 			}
 		case opSoftmaxBack: // a = dy, b = y: dx = y·(dy − Σ dy·y)
 			y, d := t.b[r*c:r*c+c], t.dst[r*c:r*c+c]
@@ -155,7 +160,7 @@ func (t *rowTask[T]) Run(lo, hi int) {
 				s += float64(g)
 			}
 			for j, g := range x {
-				d[j] = g - T(math.Exp(float64(y[j]))*s)
+				d[j] = g - exp(y[j])*T(s)
 			}
 		case opAddRow: // b = the row vector
 			d := t.dst[r*c : r*c+c]
