@@ -41,6 +41,9 @@ func nchw[T Float](name string, x *Tensor[T]) (n, c, h, w int, err error) {
 	return x.Shape[0], x.Shape[1], x.Shape[2], x.Shape[3], nil
 }
 
+// convGrain is about how many output elements a chunk of planes covers.
+const convGrain = 1 << 14
+
 type convOp int
 
 const (
@@ -79,7 +82,7 @@ func runConv[T Float](op convOp, g Window, n, c, h, w, oh, ow int, x, y []T, idx
 	t.op, t.g, t.c, t.h, t.w, t.oh, t.ow, t.x, t.y, t.idx = op, g, c, h, w, oh, ow, x, y, idx
 	t.sh, t.sw = g.strides()
 	t.kk, t.hw = g.KH*g.KW, h*w
-	parallel.Run(n*c, max(1, ewGrain/max(t.kk*oh*ow, 1)), t)
+	parallel.Run(n*c, max(1, convGrain/max(t.kk*oh*ow, 1)), t)
 	t.x, t.y, t.idx = nil, nil, nil
 	pool.Put(t)
 }

@@ -6,14 +6,18 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/descent-ml/descent/internal/kernel"
 	"github.com/descent-ml/descent/internal/parallel"
 )
 
-// Element-wise kernels run over the flat data in parallel chunks of
-// ewGrain elements (fixed, so results never depend on the thread count)
-// without allocating. Outputs may alias inputs.
+// Element-wise kernels run over the flat data in parallel chunks without
+// allocating: ewGrain elements for loops that cost a few cycles an element,
+// expGrain for those that call exp, tanh or erf. Outputs may alias inputs.
 
-const ewGrain = 1 << 14
+const (
+	ewGrain  = 1 << 16
+	expGrain = 1 << 12
+)
 
 type ewOp int
 
@@ -54,7 +58,12 @@ func runEW[T Float](op ewOp, dst, a, b []T, s T) {
 	}
 	t := pool.Get().(*ewTask[T])
 	t.op, t.dst, t.a, t.b, t.s = op, dst, a, b, s
-	parallel.Run(len(dst), ewGrain, t)
+	grain := ewGrain
+	switch op {
+	case opSigmoid, opTanh, opGELU, opGELUBack:
+		grain = expGrain
+	}
+	parallel.Run(len(dst), grain, t)
 	t.dst, t.a, t.b = nil, nil, nil
 	pool.Put(t)
 }
@@ -94,11 +103,20 @@ func (t *ewTask[T]) Run(lo, hi int) {
 			d[i] += s * a[i]
 		}
 	case opReLU:
-		for i, x := range a {
-			d[i] = max(x, 0)
+		k := 0
+		if unsafe.Sizeof(s) == 4 {
+			k = kernel.ReLU(as[float32](d), as[float32](a))
+		}
+		for i, x := range a[k:] {
+			d[k+i] = max(x, 0)
 		}
 	case opReLUBack: // a = dy, b = x
-		for i, x := range b {
+		k := 0
+		if unsafe.Sizeof(s) == 4 {
+			k = kernel.ReLUBackward(as[float32](d), as[float32](a), as[float32](b))
+		}
+		for i, x := range b[k:] {
+			i += k
 			if x > 0 {
 				d[i] = a[i]
 			} else {

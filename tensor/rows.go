@@ -53,8 +53,16 @@ func getRowTask[T Float]() (*rowTask[T], *sync.Pool) {
 	return pool.Get().(*rowTask[T]), pool
 }
 
-// rowGrain picks rows per chunk: about ewGrain elements.
-func rowGrain(cols int) int { return max(1, ewGrain/max(cols, 1)) }
+// rowGrain picks rows per chunk: about ewGrain elements, expGrain for the
+// loops that call exp.
+func rowGrain(op rowOp, cols int) int {
+	g := ewGrain
+	switch op {
+	case opSoftmax, opLogSoftmax, opLogSoftmaxBack:
+		g = expGrain
+	}
+	return max(1, g/max(cols, 1))
+}
 
 func runRows[T Float](op rowOp, rows, cols int, dst, a, b []T, idx []int) {
 	t, pool := getRowTask[T]()
@@ -64,7 +72,7 @@ func runRows[T Float](op rowOp, rows, cols int, dst, a, b []T, idx []int) {
 		t.grain = max(16, ewGrain/max(rows, 1))
 		parallel.Run(cols, t.grain, t)
 	} else {
-		t.grain = rowGrain(cols)
+		t.grain = rowGrain(op, cols)
 		parallel.Run(rows, t.grain, t)
 	}
 	t.dst, t.a, t.b, t.idx = nil, nil, nil, nil

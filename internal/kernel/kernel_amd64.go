@@ -28,3 +28,15 @@ func transpose8(src *float32, lds int, dst *float32, ldd int, n int)
 
 //go:noescape
 func transpose4(src *float32, lds int, dst *float32, ldd int, n int)
+
+//go:noescape
+func reluAVX512(dst, x []float32)
+
+//go:noescape
+func reluAVX2(dst, x []float32)
+
+//go:noescape
+func reluBackAVX512(dx, dy, x []float32)
+
+//go:noescape
+func reluBackAVX2(dx, dy, x []float32)
