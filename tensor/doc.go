@@ -37,5 +37,35 @@
 //
 // and commit it (a test fails when it is stale). BenchmarkSgemm reports
 // GFLOP/s on the products of an MLP training step and BenchmarkFMAPeak the
-// core's FMA peak, the ceiling to compare with.
+// core's FMA peak, the ceiling to compare with. Products small enough to
+// pack whole (every layer of an MLP) are packed in one parallel pass and
+// computed in a second; an untransposed B with at most three row panels is
+// read in place instead of packed.
+//
+// Measured with go test -bench on an AMD EPYC (Zen 5) virtual machine with
+// two cores, float32, batch 128 (FMA peak 255 GFLOP/s a core):
+//
+//	product                      op   1 thread      2 threads
+//	fwd1 [128×784]·[512×784]ᵀ    NT   212 (83%)     410 (80%)
+//	fwd2 [128×512]·[256×512]ᵀ    NT   215 (84%)     403 (79%)
+//	fwd3 [128×256]·[10×256]ᵀ     NT    92            98
+//	dX1  [128×512]·[512×784]     NN   209 (82%)     395 (77%)
+//	dW1  [128×512]ᵀ·[128×784]    TN   226 (89%)     438 (86%)
+//	dX2  [128×256]·[256×512]     NN   212 (83%)     410 (80%)
+//	dW2  [128×256]ᵀ·[128×512]    TN   216 (85%)     414 (81%)
+//	dX3  [128×10]·[10×256]       NN   165           199
+//	dW3  [128×10]ᵀ·[128×256]     TN   177           214
+//
+// (GFLOP/s, fraction of the FMA peak.) The AVX2 kernels reach 100–115
+// GFLOP/s on the large shapes, the float64 AVX-512 kernels 90–117 and the
+// portable Go kernel about 4.6. BenchmarkMLPStep, the forward and backward
+// pass of a 784-512-256-10 ReLU network at batch 128, takes 1.66 ms on one
+// core and 0.88 ms on two.
+//
+// # Other kernels
+//
+// Element-wise maps and their derivatives, reductions, softmax, im2col and
+// pooling run in Go, parallel in fixed chunks (ReLU and its derivative in
+// AVX-512/AVX2 assembly for float32). float32 exp uses a polynomial within
+// 1 ulp; float64 uses the math package throughout, for gradient checks.
 package tensor
