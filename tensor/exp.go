@@ -6,9 +6,12 @@ import (
 )
 
 // expf returns e^x for float32 within 1 ulp (checked against math.Exp over
-// the float32 range in the tests), several times faster than
-// math.Exp: Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2, a degree-7
-// polynomial for e^r, and n added to the exponent bits.
+// the float32 range in the tests), several times faster than math.Exp:
+// Cody–Waite reduction x = n·ln2 + r, |r| ≤ ln2/2, a degree-7 polynomial
+// for e^r, and n added to the exponent bits in two halves. Results below
+// the smallest normal float32 (x < -87.34) flush to zero. The AVX-512
+// kernel (internal/kernel) performs the same operations in the same order,
+// so both give the same bits.
 func expf(x float32) float32 {
 	const (
 		log2e = 1.44269504088896341
@@ -16,24 +19,30 @@ func expf(x float32) float32 {
 		ln2lo = -2.12194440e-4
 		round = 1 << 23 * 1.5 // adding it rounds |v| < 2^22 to an integer
 	)
-	if !(x >= -87.33654 && x <= 88.72283) { // NaN, overflow, subnormal results
+	if !(x >= expLo && x <= expHi) {
 		switch {
 		case x != x:
 			return x
 		case x > 0:
 			return float32(math.Inf(1))
 		}
-		return float32(math.Exp(float64(x)))
+		return 0
 	}
 	n := float32(x*log2e) + round - round
-	r := x - n*ln2hi - n*ln2lo
+	r := x - n*ln2hi
+	r -= n * ln2lo
 	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040)))))))
 	e := int32(n)
-	if e > 127 { // 2^128 is not a float32: scale in two steps
-		return p * 2 * math.Float32frombits(uint32(e-1+127)<<23)
-	}
-	return p * math.Float32frombits(uint32(e+127)<<23)
+	h := e >> 1
+	p *= math.Float32frombits(uint32(h+127) << 23)
+	return p * math.Float32frombits(uint32(e-h+127)<<23)
 }
+
+// expLo and expHi bound the arguments whose e^x is a normal float32.
+const (
+	expLo = -87.33654
+	expHi = 88.72283
+)
 
 // exp is expf for float32 and math.Exp for float64 (gradient checks keep
 // full precision).
