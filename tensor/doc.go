@@ -65,7 +65,10 @@
 // # Other kernels
 //
 // Element-wise maps and their derivatives, reductions, softmax, im2col and
-// pooling run in Go, parallel in fixed chunks (ReLU and its derivative in
-// AVX-512/AVX2 assembly for float32). float32 exp uses a polynomial within
-// 1 ulp; float64 uses the math package throughout, for gradient checks.
+// pooling run in Go, parallel in fixed chunks. For float32, ReLU and its
+// derivative run in AVX-512 or AVX2 assembly, and exp (softmax) and the
+// sigmoid in AVX-512 assembly (internal/kernel, written by hand) that
+// performs exactly the Go code's operations, so results are the same bits
+// with or without it; float32 exp is a polynomial within 1 ulp. float64
+// uses the math package throughout, for gradient checks.
 package tensor

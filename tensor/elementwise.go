@@ -139,8 +139,12 @@ func (t *ewTask[T]) Run(lo, hi int) {
 			}
 		}
 	case opSigmoid:
-		for i, x := range a {
-			d[i] = sigmoid(x)
+		k := 0
+		if unsafe.Sizeof(s) == 4 {
+			k = kernel.Sigmoid(as[float32](d), as[float32](a))
+		}
+		for i, x := range a[k:] {
+			d[k+i] = sigmoid(x)
 		}
 	case opSigmoidBack: // b = y
 		for i, y := range b {

@@ -28,10 +28,18 @@ func expf(x float32) float32 {
 		}
 		return 0
 	}
+	// Each product is converted explicitly so no compiler fuses it into
+	// a multiply-add: the assembly kernel rounds every step.
 	n := float32(x*log2e) + round - round
-	r := x - n*ln2hi
-	r -= n * ln2lo
-	p := 1 + r*(1+r*(1.0/2+r*(1.0/6+r*(1.0/24+r*(1.0/120+r*(1.0/720+r*(1.0/5040)))))))
+	r := x - float32(n*ln2hi)
+	r -= float32(n * ln2lo)
+	p := float32(r*(1.0/5040)) + 1.0/720
+	p = float32(r*p) + 1.0/120
+	p = float32(r*p) + 1.0/24
+	p = float32(r*p) + 1.0/6
+	p = float32(r*p) + 1.0/2
+	p = float32(r*p) + 1
+	p = float32(r*p) + 1
 	e := int32(n)
 	h := e >> 1
 	p *= math.Float32frombits(uint32(h+127) << 23)

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/descent-ml/descent/internal/kernel"
 	"github.com/descent-ml/descent/internal/parallel"
 )
 
@@ -129,8 +130,10 @@ func (t *rowTask[T]) Run(lo, hi int) {
 		case opSoftmax, opLogSoftmax:
 			d := t.dst[r*c : r*c+c]
 			m := T(math.Inf(-1))
-			for _, v := range x {
-				m = max(m, v)
+			for _, v := range x { // a NaN is skipped here and poisons the sum
+				if v > m {
+					m = v
+				}
 			}
 			var s float64
 			if t.op == opLogSoftmax {
@@ -143,9 +146,14 @@ func (t *rowTask[T]) Run(lo, hi int) {
 				}
 				continue
 			}
-			for j, v := range x { // x[j] is not read again: d may be x
-				e := exp(v - m)
-				d[j] = e
+			k := 0 // x[j] is not read again once d[j] is written: d may be x
+			if unsafe.Sizeof(m) == 4 {
+				k = kernel.Exp(as[float32](d), as[float32](x), conv[float32](m))
+			}
+			for j, v := range x[k:] {
+				d[k+j] = exp(v - m)
+			}
+			for _, e := range d {
 				s += float64(e)
 			}
 			inv := T(1 / s)

@@ -144,3 +144,19 @@ func TestRowErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSoftmaxNaN: a NaN logit makes its row NaN and leaves the others.
+func TestSoftmaxNaN(t *testing.T) {
+	x, _ := FromSlice([]float32{1, float32(math.NaN()), 2, 1, 2, 3}, 2, 3)
+	for name, f := range map[string]func(y, x *Tensor[float32]) error{"softmax": Softmax[float32], "log-softmax": LogSoftmax[float32]} {
+		y := Zeros[float32](2, 3)
+		if err := f(y, x); err != nil {
+			t.Fatal(err)
+		}
+		for j := range 3 {
+			if !math.IsNaN(float64(y.Data[j])) || math.IsNaN(float64(y.Data[3+j])) {
+				t.Fatalf("%s = %v", name, y.Data)
+			}
+		}
+	}
+}

@@ -40,3 +40,31 @@ func ReLUBackward(dx, dy, x []float32) int {
 	}
 	return 0
 }
+
+// Exp sets dst[i] = e^(x[i] − shift) for the largest multiple of 16
+// elements of dst and returns how many it did: 0 unless the AVX-512
+// kernels are in use (the AVX2 and Go paths leave it all to the caller).
+// The kernel computes exactly what package tensor's float32 exp does.
+func Exp(dst, x []float32, shift float32) int {
+	if ISA() != "avx512" {
+		return 0
+	}
+	n := len(dst) &^ 15
+	if n > 0 {
+		expAVX512(dst[:n], x[:n], shift)
+	}
+	return n
+}
+
+// Sigmoid sets dst[i] = 1/(1+e^−x[i]) as package tensor's float32 sigmoid
+// does, for the elements Exp would do, and returns how many.
+func Sigmoid(dst, x []float32) int {
+	if ISA() != "avx512" {
+		return 0
+	}
+	n := len(dst) &^ 15
+	if n > 0 {
+		sigmoidAVX512(dst[:n], x[:n])
+	}
+	return n
+}

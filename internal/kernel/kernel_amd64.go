@@ -40,3 +40,9 @@ func reluBackAVX512(dx, dy, x []float32)
 
 //go:noescape
 func reluBackAVX2(dx, dy, x []float32)
+
+//go:noescape
+func expAVX512(dst, x []float32, shift float32)
+
+//go:noescape
+func sigmoidAVX512(dst, x []float32)

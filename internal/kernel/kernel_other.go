@@ -21,3 +21,6 @@ func reluAVX512(dst, x []float32)        {}
 func reluAVX2(dst, x []float32)          {}
 func reluBackAVX512(dx, dy, x []float32) {}
 func reluBackAVX2(dx, dy, x []float32)   {}
+
+func expAVX512(dst, x []float32, shift float32) {}
+func sigmoidAVX512(dst, x []float32)            {}
