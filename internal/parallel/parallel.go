@@ -151,9 +151,17 @@ func Run(n, grain int, t Task) {
 	j.work()
 	// Helpers are finishing their last chunk (or arriving to find none
 	// left): wait without parking, so no goroutine is readied onto a
-	// helper's P behind its polling.
+	// helper's P behind its polling. While waiting, run queued jobs: a Run
+	// nested inside another's task may have queued this very job where no
+	// idle worker will take it.
 	for j.pending.Load() != 0 {
-		runtime.Gosched()
+		select {
+		case q := <-jobs:
+			q.work()
+			q.pending.Add(-1)
+		default:
+			runtime.Gosched()
+		}
 	}
 	j.task = nil
 	jobPool.Put(j)
