@@ -13,7 +13,8 @@ import (
 // is k×n and C is m×n, all row-major: op(A) is A when transA is false (A
 // is m×k with lda elements between rows) and Aᵀ when it is true (A is k×m);
 // op(B) likewise (B is k×n, or n×k when transB is true). beta == 0 means
-// C is not read, so NaNs in it do not survive. Work is split over
+// C is not read, so NaNs in it do not survive. C must not overlap A or B.
+// Work is split over
 // parallel.Threads() cores; the result does not depend on the thread
 // count. Gemm does not allocate once its packing buffers are warm.
 //
