@@ -11,6 +11,7 @@ import (
 	"runtime"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 var threads atomic.Int64
@@ -53,7 +54,9 @@ type job struct {
 	grain  int
 	chunks int
 	next   atomic.Int64
-	wg     sync.WaitGroup
+	// pending counts helpers that have not finished with the job; the
+	// caller of Run waits for it to reach zero.
+	pending atomic.Int64
 }
 
 func (j *job) work() {
@@ -81,11 +84,40 @@ func ensureWorkers(n int) {
 	for workers < n {
 		workers++
 		go func() {
-			for j := range jobs {
+			for {
+				j := nextJob()
 				j.work()
-				j.wg.Done()
+				j.pending.Add(-1) // the last touch of j
 			}
 		}()
+	}
+}
+
+// spinFor is how long an idle worker polls for the next job before it
+// blocks. A blocked worker takes tens of microseconds to wake (longer on a
+// virtual machine whose idle vCPU has halted), as long as a whole chunk of
+// a layer-sized matrix product; polling keeps workers ready for the next
+// loop of a training step, which follows within microseconds.
+const spinFor = 200 * time.Microsecond
+
+// nextJob returns the next job, polling for spinFor before blocking.
+func nextJob() *job {
+	var start time.Time
+	for i := 0; ; i++ {
+		select {
+		case j := <-jobs:
+			return j
+		default:
+		}
+		switch {
+		case i == 0:
+			start = time.Now()
+		case i%256 == 0:
+			if time.Since(start) > spinFor {
+				return <-jobs
+			}
+			runtime.Gosched() // let anything else queued on this P run
+		}
 	}
 }
 
@@ -112,12 +144,25 @@ func Run(n, grain int, t Task) {
 	j := jobPool.Get().(*job)
 	j.task, j.n, j.grain, j.chunks = t, n, grain, chunks
 	j.next.Store(0)
-	j.wg.Add(th - 1)
+	j.pending.Store(int64(th - 1))
 	for range th - 1 {
 		jobs <- j
 	}
 	j.work()
-	j.wg.Wait()
+	// Helpers are finishing their last chunk (or arriving to find none
+	// left): wait without parking, so no goroutine is readied onto a
+	// helper's P behind its polling. While waiting, run queued jobs: a Run
+	// nested inside another's task may have queued this very job where no
+	// idle worker will take it.
+	for j.pending.Load() != 0 {
+		select {
+		case q := <-jobs:
+			q.work()
+			q.pending.Add(-1)
+		default:
+			runtime.Gosched()
+		}
+	}
 	j.task = nil
 	jobPool.Put(j)
 }

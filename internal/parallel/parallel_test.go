@@ -3,6 +3,7 @@ package parallel
 import (
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestRunCoversEveryChunkOnce(t *testing.T) {
@@ -45,5 +46,27 @@ func TestRunDoesNotAllocate(t *testing.T) {
 	Run(len(task.out), 1<<12, task) // start the workers
 	if a := testing.AllocsPerRun(100, func() { Run(len(task.out), 1<<12, task) }); a > 0 {
 		t.Fatalf("Run allocates %v times per call", a)
+	}
+}
+
+// TestNestedRun: a Run inside another Run's task completes (the waiting
+// caller runs queued jobs itself) and covers every element.
+func TestNestedRun(t *testing.T) {
+	defer SetThreads(SetThreads(2))
+	done := make(chan struct{})
+	var total atomic.Int64
+	go func() {
+		For(8, 1, func(lo, hi int) {
+			For(1000, 10, func(lo, hi int) { total.Add(int64(hi - lo)) })
+		})
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("nested Run deadlocked")
+	}
+	if got := total.Load(); got != 8000 {
+		t.Fatalf("nested Run covered %d elements, want 8000", got)
 	}
 }
