@@ -1,0 +1,164 @@
+package plot
+
+import (
+	"fmt"
+	"math"
+
+	gplot "gonum.org/v1/plot"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// Path is one optimizer's trajectory: the points it visited, in order, and
+// optionally the loss at each step (Losses[k] is the loss after k steps,
+// Losses[0] at the start). Non-finite points and losses are gaps.
+type Path struct {
+	Name   string
+	Points [][2]float64
+	Losses []float64
+}
+
+// steps is the number of steps the path records.
+func (p Path) steps() int { return max(len(p.Points), len(p.Losses)) }
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// runs splits a polyline at its gaps (points for which ok is false) after
+// transforming it to canvas coordinates.
+func runs(n int, at func(k int) (vg.Point, bool)) [][]vg.Point {
+	var out [][]vg.Point
+	var cur []vg.Point
+	for k := range n {
+		q, ok := at(k)
+		if ok && finite(float64(q.X)) && finite(float64(q.Y)) {
+			cur = append(cur, q)
+			continue
+		}
+		if len(cur) > 0 {
+			out = append(out, cur)
+			cur = nil
+		}
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// pathLayer draws optimizer paths over a map, with the common start and
+// the minima.
+type pathLayer struct {
+	paths  []Path
+	start  *[2]float64
+	minima [][2]float64
+	upto   int // draw the first upto points of each path; < 0 for all
+}
+
+func (l *pathLayer) n(p Path) int {
+	if l.upto < 0 {
+		return len(p.Points)
+	}
+	return min(l.upto, len(p.Points))
+}
+
+func (l *pathLayer) lines(c draw.Canvas, p *gplot.Plot, path Path) [][]vg.Point {
+	trX, trY := p.Transforms(&c)
+	return runs(l.n(path), func(k int) (vg.Point, bool) {
+		q := path.Points[k]
+		if !finite(q[0]) || !finite(q[1]) {
+			return vg.Point{}, false
+		}
+		return vg.Point{X: trX(q[0]), Y: trY(q[1])}, true
+	})
+}
+
+// Plot implements gonum's plot.Plotter.
+func (l *pathLayer) Plot(c draw.Canvas, p *gplot.Plot) {
+	trX, trY := p.Transforms(&c)
+	at := func(q [2]float64) (vg.Point, bool) {
+		if !finite(q[0]) || !finite(q[1]) {
+			return vg.Point{}, false
+		}
+		pt := vg.Point{X: trX(q[0]), Y: trY(q[1])}
+		return pt, c.Contains(pt)
+	}
+	halo := draw.LineStyle{Color: haloColor, Width: vg.Points(4.2)}
+	for i, path := range l.paths {
+		sty := draw.LineStyle{Color: seriesColor(i), Width: vg.Points(2), Dashes: seriesDashes(i)}
+		lines := c.ClipLinesXY(l.lines(c, p, path)...)
+		c.StrokeLines(halo, lines...)
+		c.StrokeLines(sty, lines...)
+	}
+	// Markers go on top of every line, so no path hides another's end.
+	for _, m := range l.minima {
+		if pt, ok := at(m); ok {
+			drawMarker(c, starMarker, pt, starColor)
+		}
+	}
+	if l.start != nil {
+		if pt, ok := at(*l.start); ok {
+			drawMarker(c, startMarker, pt, inkColor)
+		}
+	}
+	for i, path := range l.paths {
+		first, last := -1, -1
+		for k := range l.n(path) {
+			if finite(path.Points[k][0]) && finite(path.Points[k][1]) {
+				if first < 0 {
+					first = k
+				}
+				last = k
+			}
+		}
+		if first < 0 {
+			continue
+		}
+		if pt, ok := at(path.Points[first]); ok {
+			drawMarker(c, ringMarker, pt, seriesColor(i))
+		}
+		if pt, ok := at(path.Points[last]); ok && (last != first || len(path.Points) == 1) {
+			drawMarker(c, dotMarker, pt, seriesColor(i))
+		}
+	}
+}
+
+// obstacles are points along the drawn paths and markers, for legend
+// placement.
+func (l *pathLayer) obstacles(c draw.Canvas, p *gplot.Plot) []vg.Point {
+	var lines [][]vg.Point
+	for _, path := range l.paths {
+		lines = append(lines, c.ClipLinesXY(l.lines(c, p, path)...)...)
+	}
+	pts := densify(lines, vg.Points(4))
+	trX, trY := p.Transforms(&c)
+	extra := l.minima
+	if l.start != nil {
+		extra = append(extra[:len(extra):len(extra)], *l.start)
+	}
+	for _, m := range extra {
+		if finite(m[0]) && finite(m[1]) {
+			pts = append(pts, vg.Point{X: trX(m[0]), Y: trY(m[1])})
+		}
+	}
+	return pts
+}
+
+// pathLegend is the legend rows for paths, start and minima.
+func pathLegend(paths []Path, start bool, minima bool) []legendEntry {
+	var es []legendEntry
+	for i, p := range paths {
+		name := p.Name
+		if name == "" {
+			name = fmt.Sprintf("path %d", i+1)
+		}
+		sty := draw.LineStyle{Color: seriesColor(i), Width: vg.Points(2), Dashes: seriesDashes(i)}
+		es = append(es, legendEntry{label: name, line: &sty, marker: dotMarker, color: seriesColor(i)})
+	}
+	if start {
+		es = append(es, legendEntry{label: "start", marker: startMarker})
+	}
+	if minima {
+		es = append(es, legendEntry{label: "minimum", marker: starMarker})
+	}
+	return es
+}
