@@ -146,14 +146,11 @@ func (s zscale) frac(t float64) float64 {
 
 // label is the colour bar's title.
 func (s zscale) label(zlabel string) string {
-	if s.shift == 0 {
+	if s.shift == 0 || s.min == 0 {
 		return zlabel
 	}
 	if zlabel == "" {
 		zlabel = "value"
-	}
-	if s.min == 0 {
-		return zlabel
 	}
 	return zlabel + " − min"
 }

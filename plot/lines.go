@@ -170,14 +170,14 @@ func (ch *lineChart) draw(c draw.Canvas) {
 	trX, trY := ch.p.Transforms(&dataC)
 	var all [][]vg.Point
 	for i, s := range ch.c.Series {
-		lines := dataC.ClipLinesXY(runs(len(s.Y), func(k int) (vg.Point, bool) {
+		lines := runs(len(s.Y), func(k int) (vg.Point, bool) {
 			x, y, ok := ch.point(s, k)
 			if !ok {
 				return vg.Point{}, false
 			}
 			return vg.Point{X: trX(x), Y: trY(y)}, true
-		})...)
-		dataC.StrokeLines(ch.style(i), lines...)
+		})
+		strokeRuns(dataC, ch.style(i), nil, lines)
 		all = append(all, lines...)
 		if ch.c.Points {
 			for _, l := range lines {

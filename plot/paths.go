@@ -45,6 +45,30 @@ func runs(n int, at func(k int) (vg.Point, bool)) [][]vg.Point {
 	return out
 }
 
+// strokeRuns draws polylines clipped to c, over a halo if halo is not nil.
+// A run of one point, which has no line, gets a dot the width of the line.
+func strokeRuns(c draw.Canvas, sty draw.LineStyle, halo *draw.LineStyle, rs [][]vg.Point) {
+	var multi [][]vg.Point
+	for _, r := range rs {
+		if len(r) > 1 {
+			multi = append(multi, r)
+		}
+	}
+	lines := c.ClipLinesXY(multi...)
+	if halo != nil {
+		c.StrokeLines(*halo, lines...)
+	}
+	c.StrokeLines(sty, lines...)
+	for _, r := range rs {
+		if len(r) == 1 && c.Contains(r[0]) {
+			if halo != nil {
+				fillShape(c, circlePath(r[0], halo.Width/2), halo.Color)
+			}
+			fillShape(c, circlePath(r[0], sty.Width), sty.Color)
+		}
+	}
+}
+
 // pathLayer draws optimizer paths over a map, with the common start and
 // the minima.
 type pathLayer struct {
@@ -85,9 +109,7 @@ func (l *pathLayer) Plot(c draw.Canvas, p *gplot.Plot) {
 	halo := draw.LineStyle{Color: haloColor, Width: vg.Points(4.2)}
 	for i, path := range l.paths {
 		sty := draw.LineStyle{Color: seriesColor(i), Width: vg.Points(2), Dashes: seriesDashes(i)}
-		lines := c.ClipLinesXY(l.lines(c, p, path)...)
-		c.StrokeLines(halo, lines...)
-		c.StrokeLines(sty, lines...)
+		strokeRuns(c, sty, &halo, l.lines(c, p, path))
 	}
 	// Markers go on top of every line, so no path hides another's end.
 	for _, m := range l.minima {
@@ -127,7 +149,7 @@ func (l *pathLayer) Plot(c draw.Canvas, p *gplot.Plot) {
 func (l *pathLayer) obstacles(c draw.Canvas, p *gplot.Plot) []vg.Point {
 	var lines [][]vg.Point
 	for _, path := range l.paths {
-		lines = append(lines, c.ClipLinesXY(l.lines(c, p, path)...)...)
+		lines = append(lines, l.lines(c, p, path)...)
 	}
 	pts := densify(lines, vg.Points(4))
 	trX, trY := p.Transforms(&c)

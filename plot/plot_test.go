@@ -9,14 +9,23 @@ import (
 	"image/png"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 )
 
-// testDPI keeps test images small and quick.
-const testDPI = 40
+// testDPI keeps test images small and quick, except when they are written
+// out to be looked at.
+var testDPI = 40
+
+func init() {
+	if os.Getenv("DESCENT_PLOT_GALLERY") != "" {
+		testDPI = 100
+	}
+}
 
 // checkPNG decodes a PNG and checks its size and that it is not one colour.
 func checkPNG(t *testing.T, b []byte, w, h int) {
@@ -86,7 +95,13 @@ func both(t *testing.T, w, h float64, fn func(w io.Writer, format string) error)
 	if err := fn(&pngBuf, "png"); err != nil {
 		t.Fatalf("png: %v", err)
 	}
-	checkPNG(t, pngBuf.Bytes(), int(w*testDPI+0.5), int(h*testDPI+0.5))
+	checkPNG(t, pngBuf.Bytes(), int(w*float64(testDPI)+0.5), int(h*float64(testDPI)+0.5))
+	if dir := os.Getenv("DESCENT_PLOT_GALLERY"); dir != "" {
+		name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name()) + ".png"
+		if err := os.WriteFile(filepath.Join(dir, name), pngBuf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := fn(&svgBuf, "svg"); err != nil {
 		t.Fatalf("svg: %v", err)
 	}
@@ -277,9 +292,9 @@ func TestRaceGIF(t *testing.T) {
 		delays []int
 		w, h   int
 	}{
-		{"rosenbrock", r, 6, 50 * time.Millisecond, []int{5, 5, 5, 5, 5, 155}, 480, 200},
-		{"one frame, default delay", r, 1, 0, []int{158}, 480, 200},
-		{"no paths", RaceFigure{Grid: r.Grid, DPI: testDPI}, 3, 10 * time.Millisecond, []int{2, 2, 152}, 280, 220},
+		{"rosenbrock", r, 6, 50 * time.Millisecond, []int{5, 5, 5, 5, 5, 155}, 12 * testDPI, 5 * testDPI},
+		{"one frame, default delay", r, 1, 0, []int{158}, 12 * testDPI, 5 * testDPI},
+		{"no paths", RaceFigure{Grid: r.Grid, DPI: testDPI}, 3, 10 * time.Millisecond, []int{2, 2, 152}, 7 * testDPI, 11 * testDPI / 2},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

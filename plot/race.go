@@ -196,6 +196,7 @@ func newLossPanel(paths []Path, xlabel, ylabel string) *lossPanel {
 	}
 	xr := axisRange{0, float64(max(steps-1, 1))}
 	setRange(&l.p.X, xr.padded(0.02, false), false)
+	l.p.X.Tick.Marker = stepTicker{}
 	setRange(&l.p.Y, yr.padded(0.05, l.log), l.log)
 	return l
 }
@@ -212,13 +213,13 @@ func (l *lossPanel) lines(c draw.Canvas, path Path) [][]vg.Point {
 	if l.upto >= 0 {
 		n = min(n, l.upto)
 	}
-	return c.ClipLinesXY(runs(n, func(k int) (vg.Point, bool) {
+	return runs(n, func(k int) (vg.Point, bool) {
 		v := path.Losses[k]
 		if !finite(v) || (l.log && v <= 0) {
 			return vg.Point{}, false
 		}
 		return vg.Point{X: trX(float64(k)), Y: trY(v)}, true
-	})...)
+	})
 }
 
 // drawOverlay draws the first upto losses of every path (all for upto < 0)
@@ -229,7 +230,7 @@ func (l *lossPanel) drawOverlay(c draw.Canvas, upto int) draw.Canvas {
 	for i, path := range l.paths {
 		sty := draw.LineStyle{Color: seriesColor(i), Width: pt(1.8), Dashes: seriesDashes(i)}
 		lines := l.lines(dataC, path)
-		dataC.StrokeLines(sty, lines...)
+		strokeRuns(dataC, sty, nil, lines)
 		if len(lines) > 0 {
 			last := lines[len(lines)-1]
 			if q := last[len(last)-1]; dataC.Contains(q) {

@@ -32,6 +32,28 @@ func (linearTicker) Ticks(min, max float64) []gplot.Tick {
 	return labelLinear(vals, step)
 }
 
+// stepTicker is linearTicker for step counts: whole numbers only.
+type stepTicker struct{}
+
+// Ticks implements gonum's plot.Ticker.
+func (stepTicker) Ticks(min, max float64) []gplot.Tick {
+	if !(max > min) || math.IsInf(max-min, 0) {
+		return linearTicker{}.Ticks(min, max)
+	}
+	step := niceStep(max-min, 5)
+	switch {
+	case step < 1:
+		step = 1
+	case step == 2.5:
+		step = 2
+	}
+	var vals []float64
+	for k := math.Ceil(min / step); k*step <= max; k++ {
+		vals = append(vals, k*step)
+	}
+	return labelLinear(vals, step)
+}
+
 // labelLinear labels evenly spaced values with as many decimals as the step
 // needs, switching to a×10ⁿ notation for very large or very small values.
 func labelLinear(vals []float64, step float64) []gplot.Tick {
@@ -43,6 +65,9 @@ func labelLinear(vals []float64, step float64) []gplot.Tick {
 	sci := big >= 1e5 || (big > 0 && big < 1e-3)
 	dec := decimals(step)
 	for i, v := range vals {
+		if v == 0 {
+			v = 0 // not −0
+		}
 		label := strconv.FormatFloat(v, 'f', dec, 64)
 		if sci {
 			label = formatNum(v)
@@ -64,17 +89,17 @@ func decimals(step float64) int {
 	return 12
 }
 
-// niceStep is a step of 1, 2, 2.5 or 5 times a power of ten that cuts span
-// into about n pieces.
+// niceStep is the step of 1, 2, 2.5 or 5 times a power of ten that cuts
+// span into the number of pieces nearest n.
 func niceStep(span float64, n int) float64 {
-	raw := span / float64(n)
-	mag := math.Pow(10, math.Floor(math.Log10(raw)))
-	for _, m := range []float64{1, 2, 2.5, 5} {
-		if m*mag >= raw*0.999 {
-			return m * mag
+	mag := math.Pow(10, math.Floor(math.Log10(span/float64(n))))
+	best, bestD := mag, math.Inf(1)
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if d := math.Abs(span/(m*mag) - float64(n)); d < bestD {
+			best, bestD = m*mag, d
 		}
 	}
-	return 10 * mag
+	return best
 }
 
 // logTicker labels powers of ten on a log axis, falling back to 1-2-5 steps
@@ -100,7 +125,7 @@ func logTicks(min, max float64) []gplot.Tick {
 			pows = append(pows, k)
 		}
 	}
-	if len(pows) >= 2 {
+	if len(pows) >= 3 {
 		every := (len(pows) + 6) / 7 // at most seven labels
 		var ticks []gplot.Tick
 		sup := hi-lo > 3 || lo < -2 || hi > 4
@@ -127,16 +152,25 @@ func logTicks(min, max float64) []gplot.Tick {
 		}
 		return ticks
 	}
-	for _, mults := range [][]float64{{1, 2, 5}, {1, 2, 3, 4, 5, 6, 7, 8, 9}} {
+	// Less than three decades: label 1-2-5 steps, or every multiple.
+	for _, labelled := range []map[int]bool{{1: true, 2: true, 5: true}, nil} {
 		var ticks []gplot.Tick
+		n := 0
 		for k := lo - 1; k <= hi; k++ {
-			for _, m := range mults {
-				if v := m * math.Pow(10, float64(k)); in(v) {
-					ticks = append(ticks, gplot.Tick{Value: v, Label: formatNum(v)})
+			for m := 1; m <= 9; m++ {
+				v := float64(m) * math.Pow(10, float64(k))
+				if !in(v) {
+					continue
 				}
+				t := gplot.Tick{Value: v}
+				if labelled == nil || labelled[m] {
+					t.Label = formatNum(v)
+					n++
+				}
+				ticks = append(ticks, t)
 			}
 		}
-		if len(ticks) >= 3 {
+		if n >= 3 && n <= 9 {
 			return ticks
 		}
 	}
