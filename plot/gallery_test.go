@@ -65,6 +65,22 @@ func TestGallery(t *testing.T) {
 		}
 	}
 	write("holes.png", func(f *os.File) error { return Contour(f, "png", holes) })
+	landscape, err := NewGrid(-1, 1, 81, -1, 1, 81, func(a, b float64) float64 {
+		return 0.3 + a*a + 3*b*b + 0.4*math.Sin(4*a)*math.Cos(3*b)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pca := ContourFigure{
+		Grid:   landscape,
+		Title:  "Loss landscape around the trained weights",
+		XLabel: "α (PC1, 62.1%)", YLabel: "β (PC2, 20.3%)", ZLabel: "loss",
+		Paths:  []Path{{Name: "training", Points: [][2]float64{{-0.8, 0.7}, {-0.6, 0.45}, {-0.45, 0.2}, {-0.3, 0.08}, {-0.2, 0.02}, {-0.15, 0}}}},
+		Minima: [][2]float64{{-0.17, 0}},
+	}
+	for _, format := range []string{"png", "svg"} {
+		write("landscape."+format, func(f *os.File) error { return Contour(f, format, pca) })
+	}
 	lr := lrFinderChart()
 	for _, format := range []string{"png", "svg"} {
 		write("lrfinder."+format, func(f *os.File) error { return Lines(f, format, lr) })

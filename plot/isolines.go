@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"image/color"
 	"math"
 
 	gplot "gonum.org/v1/plot"
@@ -130,24 +131,37 @@ func joinSegments(segs [][2]int, pts map[int][2]float64) [][][2]float64 {
 	return lines
 }
 
-// contourLayer draws contour lines.
+// contourLayer draws contour lines, dark over the light half of the colour
+// map and light over the dark half.
 type contourLayer struct {
-	lines [][][2]float64
+	lines  [][][2]float64
+	colors []color.Color // one for each line
 }
 
-func newContourLayer(g Grid, t [][]float64, levels []float64) *contourLayer {
+func newContourLayer(g Grid, t [][]float64, s zscale, levels []float64) *contourLayer {
 	l := &contourLayer{}
 	for _, lv := range levels {
-		l.lines = append(l.lines, isolines(g.X, g.Y, t, lv)...)
+		for _, line := range isolines(g.X, g.Y, t, lv) {
+			l.lines = append(l.lines, line)
+			l.colors = append(l.colors, levelColor(s.frac(lv)))
+		}
 	}
 	return l
+}
+
+// levelColor is the colour of a contour line at place f on the colour map.
+func levelColor(f float64) color.Color {
+	if f < 0.3 {
+		return levelLight
+	}
+	return levelDark
 }
 
 // Plot implements gonum's plot.Plotter.
 func (l *contourLayer) Plot(c draw.Canvas, p *gplot.Plot) {
 	trX, trY := p.Transforms(&c)
-	sty := draw.LineStyle{Color: levelColor, Width: vg.Points(0.7)}
-	for _, line := range l.lines {
+	for k, line := range l.lines {
+		sty := draw.LineStyle{Color: l.colors[k], Width: vg.Points(0.7)}
 		pts := make([]vg.Point, len(line))
 		for k, q := range line {
 			pts[k] = vg.Point{X: trX(q[0]), Y: trY(q[1])}

@@ -2,7 +2,6 @@ package plot
 
 import (
 	"image"
-	"image/color"
 	"math"
 
 	gplot "gonum.org/v1/plot"
@@ -62,7 +61,7 @@ func newMapPanel(s mapSpec) (*mapPanel, error) {
 	setRange(&m.p.X, axisRange{g.X[0], g.X[len(g.X)-1]}, false)
 	setRange(&m.p.Y, axisRange{g.Y[0], g.Y[len(g.Y)-1]}, false)
 	t := sc.tgrid(g)
-	m.heat, m.iso = newHeatLayer(g, t, sc), newContourLayer(g, t, m.levels)
+	m.heat, m.iso = newHeatLayer(g, t, sc), newContourLayer(g, t, sc, m.levels)
 	return m, nil
 }
 
@@ -131,8 +130,8 @@ func (m *mapPanel) drawColorBar(c draw.Canvas, bar vg.Rectangle) {
 	c.DrawImage(bar, img)
 	h := bar.Max.Y - bar.Min.Y
 	yOf := func(t float64) vg.Length { return bar.Min.Y + h*vg.Length(m.scale.frac(t)) }
-	marks := draw.LineStyle{Color: color.NRGBA{A: 0x90}, Width: vg.Points(0.6)}
 	for _, lv := range m.levels {
+		marks := draw.LineStyle{Color: levelColor(m.scale.frac(lv)), Width: vg.Points(0.6)}
 		c.StrokeLine2(marks, bar.Min.X, yOf(lv), bar.Max.X, yOf(lv))
 	}
 	ink := draw.LineStyle{Color: inkColor, Width: vg.Points(0.8)}

@@ -18,7 +18,8 @@ var (
 	gridColor  = color.NRGBA{R: 0xe4, G: 0xe4, B: 0xe4, A: 0xff} // line-chart grid
 	gapColor   = color.NRGBA{R: 0xd4, G: 0xd4, B: 0xd4, A: 0xff} // behind heat maps: NaN cells
 	haloColor  = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xe6} // under paths on heat maps
-	levelColor = color.NRGBA{R: 0x00, G: 0x00, B: 0x00, A: 0x55} // contour lines
+	levelDark  = color.NRGBA{R: 0x00, G: 0x00, B: 0x00, A: 0x55} // contour lines on light colours
+	levelLight = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0x60} // contour lines on dark colours
 	starColor  = color.NRGBA{R: 0xff, G: 0xd7, B: 0x00, A: 0xff} // minima
 	whiteColor = color.NRGBA{R: 0xff, G: 0xff, B: 0xff, A: 0xff}
 )

@@ -128,7 +128,8 @@ func logTicks(min, max float64) []gplot.Tick {
 	if len(pows) >= 3 {
 		every := (len(pows) + 6) / 7 // at most seven labels
 		var ticks []gplot.Tick
-		sup := hi-lo > 3 || lo < -2 || hi > 4
+		first, last := pows[0], pows[len(pows)-1]
+		sup := last-first > 3 || first < -2 || last > 4
 		for _, k := range pows {
 			v := math.Pow(10, float64(k))
 			if (k-pows[0])%every != 0 {
@@ -177,13 +178,17 @@ func logTicks(min, max float64) []gplot.Tick {
 	return linearTicker{}.Ticks(min, max)
 }
 
-// formatNum writes v with three significant digits, as a×10ⁿ when %g would
-// use an exponent.
+// formatNum writes v with three significant digits, as a×10ⁿ outside
+// [10⁻⁴, 10⁵).
 func formatNum(v float64) string {
 	if v == 0 {
 		return "0"
 	}
 	s := strconv.FormatFloat(v, 'g', 3, 64)
+	if a := math.Abs(v); a >= 1e-4 && a < 1e5 {
+		r, _ := strconv.ParseFloat(s, 64)
+		return strings.Replace(strconv.FormatFloat(r, 'f', -1, 64), "-", "−", 1)
+	}
 	mant, exp, ok := strings.Cut(s, "e")
 	if !ok {
 		return s
