@@ -13,6 +13,9 @@
 // the tenth), a colour bar on every heat map, and a legend placed in the
 // emptiest corner of its panel.
 //
+// Titles, labels and names are plain text, except that "^{…}" is drawn as a
+// superscript: "10^{-3}", "x^{2}".
+//
 // # Grids
 //
 // A [Grid] holds a function sampled on a rectangular grid: X and Y are the

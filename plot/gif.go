@@ -31,7 +31,7 @@ const (
 // default size. The map, axes and colour bar are drawn once; each frame
 // after the first stores only the pixels that changed, in a fixed palette
 // of viridis, greys and the series colours.
-func RaceGIF(w io.Writer, r RaceFigure, frames int, delay time.Duration) (err error) {
+func RaceGIF(w io.Writer, r RaceFigure, frames int, delay time.Duration) error {
 	if frames < 1 || frames > maxGIFFrames {
 		return fmt.Errorf("plot: RaceGIF: %d frames: want 1 to %d", frames, maxGIFFrames)
 	}
@@ -46,6 +46,18 @@ func RaceGIF(w io.Writer, r RaceFigure, frames int, delay time.Duration) (err er
 	if err != nil {
 		return err
 	}
+	anim, err := f.animate(frames, centis)
+	if err != nil {
+		return err
+	}
+	if err := gif.EncodeAll(w, anim); err != nil {
+		return fmt.Errorf("plot: writing gif: %w", err)
+	}
+	return nil
+}
+
+// animate draws the frames of the race.
+func (f *raceFig) animate(frames, centis int) (anim *gif.GIF, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("plot: drawing failed: %v", r)
@@ -57,7 +69,7 @@ func RaceGIF(w io.Writer, r RaceFigure, frames int, delay time.Duration) (err er
 	bg := renderRGBA(f.pg, color.White, f.drawStatic)
 	bgIdx := q.quantize(bg)
 	b := bg.Bounds()
-	anim := &gif.GIF{Config: image.Config{ColorModel: pal, Width: b.Dx(), Height: b.Dy()}}
+	anim = &gif.GIF{Config: image.Config{ColorModel: pal, Width: b.Dx(), Height: b.Dy()}}
 
 	steps := f.steps()
 	var prev *image.Paletted
@@ -78,10 +90,7 @@ func RaceGIF(w io.Writer, r RaceFigure, frames int, delay time.Duration) (err er
 		prev = cur
 	}
 	anim.Delay[len(anim.Delay)-1] += int(gifHold / (10 * time.Millisecond))
-	if err := gif.EncodeAll(w, anim); err != nil {
-		return fmt.Errorf("plot: writing gif: %w", err)
-	}
-	return nil
+	return anim, nil
 }
 
 // gifPalette is a fixed palette for race figures: transparent (index 0),

@@ -103,6 +103,9 @@ func newScale(g Grid, logLevels bool) (zscale, error) {
 	if s.min > s.max {
 		return s, errors.New("plot: grid has no finite values to draw")
 	}
+	if err := checkSpan("grid values", axisRange{s.min, s.max}); err != nil {
+		return s, err
+	}
 	if s.log && s.min <= 0 {
 		gap := math.Inf(1)
 		for _, row := range g.Z {
@@ -218,8 +221,11 @@ var viridisLUT = func() [256]color.NRGBA {
 	return lut
 }()
 
-// viridis is the colour at f in [0, 1].
+// viridis is the colour at f in [0, 1] (the lowest for NaN).
 func viridis(f float64) color.NRGBA {
+	if math.IsNaN(f) {
+		f = 0
+	}
 	return viridisLUT[int(math.Round(math.Min(1, math.Max(0, f))*255))]
 }
 

@@ -105,6 +105,12 @@ func newLineChart(c LineChart) (*lineChart, error) {
 	for _, m := range c.Markers {
 		xr.extend(m.X)
 	}
+	if err := checkSpan("x values", xr); err != nil {
+		return nil, err
+	}
+	if err := checkSpan("y values", yr); err != nil {
+		return nil, err
+	}
 	var err error
 	if xr, err = fixedRange("XRange", c.XRange, xr.padded(0.03, c.LogX), c.LogX); err != nil {
 		return nil, err

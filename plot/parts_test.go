@@ -85,6 +85,31 @@ func TestTickers(t *testing.T) {
 	}
 }
 
+func TestRuns(t *testing.T) {
+	p := func(x, y float64) vg.Point { return vg.Point{X: vg.Length(x), Y: vg.Length(y)} }
+	nan := math.NaN()
+	tests := []struct {
+		name string
+		in   []vg.Point // NaN X marks a gap
+		want [][]vg.Point
+	}{
+		{"empty", nil, nil},
+		{"one point", []vg.Point{p(1, 1)}, [][]vg.Point{{p(1, 1)}}},
+		{"gaps", []vg.Point{p(0, 0), p(1, 0), p(nan, 0), p(2, 0), p(nan, 0), p(3, 0), p(4, 0)},
+			[][]vg.Point{{p(0, 0), p(1, 0)}, {p(2, 0)}, {p(3, 0), p(4, 0)}}},
+		{"close points dropped, last kept", []vg.Point{p(0, 0), p(0.1, 0), p(0.2, 0), p(1, 0), p(1.1, 0)},
+			[][]vg.Point{{p(0, 0), p(1, 0), p(1.1, 0)}}},
+		{"a run of close points", []vg.Point{p(0, 0), p(0.1, 0), p(0.15, 0)},
+			[][]vg.Point{{p(0, 0), p(0.15, 0)}}},
+	}
+	for _, tc := range tests {
+		got := runs(len(tc.in), func(k int) (vg.Point, bool) { return tc.in[k], !math.IsNaN(float64(tc.in[k].X)) })
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: runs = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
 func TestNiceStep(t *testing.T) {
 	tests := []struct {
 		span float64

@@ -23,25 +23,44 @@ func (p Path) steps() int { return max(len(p.Points), len(p.Losses)) }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
-// runs splits a polyline at its gaps (points for which ok is false) after
-// transforming it to canvas coordinates.
+// minStep is the distance below which runs drops a point: long paths draw
+// as fast, and their SVG stays small, with no visible change.
+const minStep = 0.3 // points
+
+// runs splits a polyline at its gaps (points for which ok is false), given
+// in canvas coordinates, leaving out points closer than minStep to the last
+// one kept (except each run's last).
 func runs(n int, at func(k int) (vg.Point, bool)) [][]vg.Point {
 	var out [][]vg.Point
 	var cur []vg.Point
-	for k := range n {
-		q, ok := at(k)
-		if ok && finite(float64(q.X)) && finite(float64(q.Y)) {
-			cur = append(cur, q)
-			continue
+	var skipped *vg.Point
+	end := func() {
+		if skipped != nil {
+			cur = append(cur, *skipped)
+			skipped = nil
 		}
 		if len(cur) > 0 {
 			out = append(out, cur)
 			cur = nil
 		}
 	}
-	if len(cur) > 0 {
-		out = append(out, cur)
+	for k := range n {
+		q, ok := at(k)
+		if !ok || !finite(float64(q.X)) || !finite(float64(q.Y)) {
+			end()
+			continue
+		}
+		if len(cur) > 0 {
+			d := q.Sub(cur[len(cur)-1])
+			if math.Hypot(float64(d.X), float64(d.Y)) < float64(vg.Points(minStep)) {
+				skipped = &q
+				continue
+			}
+		}
+		cur = append(cur, q)
+		skipped = nil
 	}
+	end()
 	return out
 }
 

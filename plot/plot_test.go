@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -281,6 +282,38 @@ func TestLines(t *testing.T) {
 	}
 }
 
+// Figures can be drawn from many goroutines at once.
+func TestConcurrent(t *testing.T) {
+	race := rosenbrockRace(t, 21)
+	race.DPI = 30
+	chart := lrFinderChart()
+	chart.DPI = 30
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for k := range 4 {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			if k%2 == 0 {
+				errs <- Race(io.Discard, "png", race)
+			} else {
+				errs <- RaceGIF(io.Discard, race, 2, 0)
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			errs <- Lines(io.Discard, "svg", chart)
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
+
 func TestRaceGIF(t *testing.T) {
 	r := rosenbrockRace(t, 31)
 	r.DPI = testDPI
@@ -401,6 +434,13 @@ func TestErrors(t *testing.T) {
 		{"marker on log axis", chart(LineChart{LogX: true, Markers: []Marker{{X: 0, Label: "zero"}}}), `"zero"`},
 		{"YRange reversed", chart(LineChart{YRange: [2]float64{1, 0}}), "YRange"},
 		{"XRange on log axis", chart(LineChart{LogX: true, XRange: [2]float64{0, 1}}), "XRange"},
+		{"grid overflow", race("png", badGrid(func(g *Grid) { g.Z[0][0], g.Z[1][1] = -1e308, 1e308 })), "span more than"},
+		{"lines overflow", chart(LineChart{Series: []Series{{Y: []float64{-1e308, 1e308}}}}), "span more than"},
+		{"losses overflow", race("png", func() RaceFigure {
+			r := good
+			r.Paths = []Path{{Losses: []float64{-1e308, 1e308}}}
+			return r
+		}()), "span more than"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -77,7 +77,10 @@ type raceFig struct {
 }
 
 func newRaceFig(r RaceFigure, defDPI int) (*raceFig, error) {
-	l := newLossPanel(r.Paths, or(r.StepLabel, "step"), or(r.LossLabel, "loss"))
+	l, err := newLossPanel(r.Paths, or(r.StepLabel, "step"), or(r.LossLabel, "loss"))
+	if err != nil {
+		return nil, err
+	}
 	w, h := 12.0, 5.0
 	if l == nil {
 		w, h = 7, 5.5
@@ -171,14 +174,14 @@ type lossPanel struct {
 }
 
 // newLossPanel returns nil when no path has losses.
-func newLossPanel(paths []Path, xlabel, ylabel string) *lossPanel {
+func newLossPanel(paths []Path, xlabel, ylabel string) (*lossPanel, error) {
 	steps, any := 0, false
 	for _, p := range paths {
 		steps = max(steps, len(p.Losses))
 		any = any || len(p.Losses) > 0
 	}
 	if !any {
-		return nil
+		return nil, nil
 	}
 	l := &lossPanel{p: newPanel(xlabel, ylabel), paths: paths, upto: -1}
 	l.log = true
@@ -197,8 +200,11 @@ func newLossPanel(paths []Path, xlabel, ylabel string) *lossPanel {
 	xr := axisRange{0, float64(max(steps-1, 1))}
 	setRange(&l.p.X, xr.padded(0.02, false), false)
 	l.p.X.Tick.Marker = stepTicker{}
+	if err := checkSpan("losses", yr); err != nil {
+		return nil, err
+	}
 	setRange(&l.p.Y, yr.padded(0.05, l.log), l.log)
-	return l
+	return l, nil
 }
 
 func (l *lossPanel) drawStatic(c draw.Canvas) {

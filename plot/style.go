@@ -1,6 +1,7 @@
 package plot
 
 import (
+	"fmt"
 	"image/color"
 	"math"
 
@@ -147,6 +148,15 @@ func (r *axisRange) extend(v float64) {
 }
 
 func (r axisRange) ok() bool { return r.min <= r.max }
+
+// checkSpan rejects values whose range overflows float64 and so cannot be
+// drawn to scale.
+func checkSpan(what string, r axisRange) error {
+	if r.ok() && math.IsInf(r.max-r.min, 0) {
+		return fmt.Errorf("plot: %s from %g to %g span more than a float64 holds", what, r.min, r.max)
+	}
+	return nil
+}
 
 // padded widens r by frac of its width on each side, in log space for log
 // axes, and gives a zero-width or empty range a sensible width.
