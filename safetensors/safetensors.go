@@ -201,8 +201,14 @@ func Read(data []byte) (*File, error) {
 		entries[name] = e
 		names = append(names, name)
 	}
+	// File order: by data offsets (an empty tensor before the one that
+	// starts where it does), then by name, so reading is deterministic.
 	sort.Slice(names, func(i, j int) bool {
-		return entries[names[i]].Offsets[0] < entries[names[j]].Offsets[0]
+		a, b := entries[names[i]].Offsets, entries[names[j]].Offsets
+		if a != b {
+			return a[0] < b[0] || a[0] == b[0] && a[1] < b[1]
+		}
+		return names[i] < names[j]
 	})
 	for _, name := range names {
 		e := entries[name]
