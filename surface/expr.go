@@ -16,7 +16,8 @@ const (
 	// MaxExprLen is the longest expression Parse accepts, in bytes.
 	MaxExprLen = 1024
 	// MaxExprDepth is the deepest nesting Parse accepts: parentheses,
-	// function calls, unary minus and exponents each add a level.
+	// function calls, unary minus and exponents each add a level to the
+	// expression's own level 0.
 	MaxExprDepth = 64
 )
 
@@ -62,7 +63,7 @@ func Parse(expr string) (*Function, error) {
 		return nil, fmt.Errorf("expression %q: not valid UTF-8", text)
 	}
 	b := newBuilder()
-	p := &parser{b: b, text: text, col: 1}
+	p := &parser{b: b, text: text, col: 1, depth: -1} // the whole expression is level 0
 	p.next()
 	root, err := p.parse()
 	if err != nil {

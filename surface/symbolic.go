@@ -121,7 +121,7 @@ func (b *builder) variable(i int) *node { return b.make(opVar, nil, nil, float64
 
 // The constructors below simplify lightly: constants fold, 0 and 1 vanish
 // where they are identities, −(−u) = u, u − u = 0, and a constant factor
-// moves to the left.
+// moves to the left, x + (−c) becomes x − c.
 
 func (b *builder) neg(x *node) *node {
 	switch {
@@ -143,6 +143,8 @@ func (b *builder) add(x, y *node) *node {
 		return x
 	case y.op == opNeg:
 		return b.sub(x, y.a)
+	case y.op == opConst && y.val < 0: // x + (−c) = x − c exactly
+		return b.sub(x, b.num(-y.val))
 	}
 	return b.make(opAdd, x, y, 0)
 }
@@ -159,6 +161,8 @@ func (b *builder) sub(x, y *node) *node {
 		return b.num(0)
 	case y.op == opNeg:
 		return b.add(x, y.a)
+	case y.op == opConst && y.val < 0:
+		return b.add(x, b.num(-y.val))
 	}
 	return b.make(opSub, x, y, 0)
 }
