@@ -46,8 +46,9 @@ const (
 	// point is at it (about a pixel of a 1000-pixel picture). The same
 	// bound on the Newton step ‖H⁻¹∇f‖ finds unlisted critical points.
 	TolPosition = 1e-3
-	// TolEigen: a Hessian eigenvalue counts as negative below
-	// −TolEigen·max|λ| and as positive above +TolEigen·max|λ|.
+	// TolEigen: a Hessian eigenvalue counts as negative below −tol and
+	// as positive above +tol, tol = TolEigen·max(max|λ|, F/D²) (F/D² is
+	// a typical curvature of the surface).
 	TolEigen = 1e-6
 	// TolGlobal: an unlisted minimum is global when its value is within
 	// TolGlobal·F of the global minimum's.
@@ -101,9 +102,13 @@ type Diagnosis struct {
 //     global minimum, local-minimum at another minimum, saddle at a
 //     saddle or maximum.
 //  3. at an unlisted critical point (Newton step ≤ TolPosition·D): saddle
-//     if an eigenvalue is negative, otherwise, if all are positive,
+//     if a Hessian eigenvalue is negative; a minimum if all are positive:
 //     converged when f is within TolGlobal·F of the global minimum (or
-//     none is known) and local-minimum when not.
+//     none is known), local-minimum when not. Where the Hessian is
+//     singular, f is probed a step TolPosition·D along its null
+//     directions: falling there makes a saddle (the monkey saddle's
+//     origin), rising on every side a minimum (x⁴ + y⁴ at the origin), and
+//     flat leaves the point to the next rules.
 //  4. plateau: ‖∇f‖ ≤ TolFlatGrad·F/D, farther than TolFar·D from every
 //     listed minimum, and the recent losses within TolFlatLoss·F.
 //  5. moving.
@@ -179,27 +184,9 @@ func Diagnose(fn *Function, x []float64, recentLosses []float64) (Diagnosis, err
 	}
 	// 3. An unlisted critical point.
 	if d.Eigenvalues != nil && d.NewtonStep <= epsX {
-		lo, hi := d.Eigenvalues[0], d.Eigenvalues[n-1]
-		tol := TolEigen * max(math.Abs(lo), math.Abs(hi))
-		crit := fmt.Sprintf("the Newton step %s is within %s", num(d.NewtonStep), num(epsX))
-		switch {
-		case lo < -tol:
-			d.Status = StatusSaddle
-			d.Reason = fmt.Sprintf("a critical point (%s) where the Hessian has the negative eigenvalue %s", crit, num(lo))
-			return d, nil
-		case lo > tol:
-			fstar, known := fn.GlobalMinimum()
-			if !known || d.Value <= fstar+TolGlobal*F {
-				d.Status = StatusConverged
-				d.Reason = fmt.Sprintf("a minimum (%s, every Hessian eigenvalue positive)", crit)
-				if known {
-					d.Reason += fmt.Sprintf(" whose value %s is the global minimum %s", num(d.Value), num(fstar))
-				}
-			} else {
-				d.Status = StatusLocalMinimum
-				d.Reason = fmt.Sprintf("a minimum (%s, every Hessian eigenvalue positive) whose value %s is above the global minimum %s",
-					crit, num(d.Value), num(fstar))
-			}
+		if st, why := classifyCritical(fn, x, d.Value, d.Eigenvalues, vecs, epsX); st != "" {
+			d.Status = st
+			d.Reason = fmt.Sprintf("a critical point (the Newton step %s is within %s): %s", num(d.NewtonStep), num(epsX), why)
 			return d, nil
 		}
 	}
@@ -346,4 +333,54 @@ func floats(v []float64) []jsonFloat {
 		out[i] = jsonFloat(e)
 	}
 	return out
+}
+
+// classifyCritical says what the critical point x is from the Hessian's
+// eigenvalues: an eigenvalue below −tol makes a saddle; all above +tol a
+// minimum, where tol = TolEigen·max(max|λ|, F/D²) (F/D² being a typical
+// curvature of the surface, so that the curvature of a flat region does
+// not count). Along an eigenvector with |λ| ≤ tol the second derivative
+// says nothing, so f is probed at x ± ε_x·v: a drop below f(x) − τ makes
+// a saddle, a rise above f(x) + τ on every side a minimum (τ = 1e-12·F,
+// rounding's margin); anything else is undecided ("").
+func classifyCritical(fn *Function, x []float64, fx float64, vals []float64, vecs [][]float64, epsX float64) (Status, string) {
+	D, F := fn.diagonal(), fn.spread
+	n := len(vals)
+	tol := TolEigen * max(math.Abs(vals[0]), math.Abs(vals[n-1]), F/(D*D))
+	if vals[0] < -tol {
+		return StatusSaddle, fmt.Sprintf("the Hessian has the negative eigenvalue %s", num(vals[0]))
+	}
+	why := "every Hessian eigenvalue is positive"
+	if vals[0] <= tol {
+		tau := 1e-12 * F
+		y := make([]float64, n)
+		rises := true
+		for k, lam := range vals {
+			if lam > tol {
+				continue
+			}
+			for _, s := range []float64{-epsX, epsX} {
+				for i := range y {
+					y[i] = x[i] + s*vecs[k][i]
+				}
+				fy := fn.value(y)
+				if fy < fx-tau {
+					return StatusSaddle, fmt.Sprintf("the Hessian is singular and f falls to %s a step %s away along its null direction", num(fy), num(epsX))
+				}
+				rises = rises && fy > fx+tau
+			}
+		}
+		if !rises {
+			return "", ""
+		}
+		why = "the Hessian is singular and f rises a step " + num(epsX) + " away on every side along its null directions"
+	}
+	fstar, known := fn.GlobalMinimum()
+	switch {
+	case !known:
+		return StatusConverged, "a minimum (" + why + "); no global minimum is known"
+	case fx <= fstar+TolGlobal*F:
+		return StatusConverged, fmt.Sprintf("a minimum (%s) whose value %s is the global minimum %s", why, num(fx), num(fstar))
+	}
+	return StatusLocalMinimum, fmt.Sprintf("a minimum (%s) whose value %s is above the global minimum %s", why, num(fx), num(fstar))
 }
