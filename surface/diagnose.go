@@ -38,9 +38,10 @@ const (
 )
 
 // The thresholds of the diagnosis. They scale with the function, through
-// two numbers: D, the length of the domain's diagonal, and F, the spread of
+// three numbers: D, the length of the domain's diagonal; F, the spread of
 // the function's values over the domain (the 95th minus the 5th
-// percentile of f on a grid covering it).
+// percentile of f on a grid covering it); and S, the surface's steep
+// slopes (the 95th percentile of ‖∇f‖ on that grid).
 const (
 	// TolPosition: a point within TolPosition·D of a listed critical
 	// point is at it (about a pixel of a 1000-pixel picture). The same
@@ -53,12 +54,14 @@ const (
 	// TolGlobal: an unlisted minimum is global when its value is within
 	// TolGlobal·F of the global minimum's.
 	TolGlobal = 1e-6
-	// TolFlatGrad: a plateau has ‖∇f‖ ≤ TolFlatGrad·F/D (F/D being a
-	// typical slope of the surface).
+	// TolFlatGrad: a plateau has ‖∇f‖ ≤ TolFlatGrad·S.
 	TolFlatGrad = 1e-3
 	// TolFlatLoss: on a plateau the recent losses span at most
-	// TolFlatLoss·F.
-	TolFlatLoss = 1e-6
+	// TolFlatLoss times the gap f − f* between the loss and the global
+	// minimum (F when the minimum is not known): at that pace the last
+	// RecentLosses steps would have to be repeated a thousand times to get
+	// there.
+	TolFlatLoss = 1e-3
 	// TolFar: a plateau is farther than TolFar·D from every listed
 	// minimum.
 	TolFar = 0.1
@@ -109,8 +112,9 @@ type Diagnosis struct {
 //     directions: falling there makes a saddle (the monkey saddle's
 //     origin), rising on every side a minimum (x⁴ + y⁴ at the origin), and
 //     flat leaves the point to the next rules.
-//  4. plateau: ‖∇f‖ ≤ TolFlatGrad·F/D, farther than TolFar·D from every
-//     listed minimum, and the recent losses within TolFlatLoss·F.
+//  4. plateau: ‖∇f‖ ≤ TolFlatGrad·S, farther than TolFar·D from every
+//     listed minimum, and the recent losses within TolFlatLoss·(f − f*)
+//     (TolFlatLoss·F when f* is not known).
 //  5. moving.
 //
 // An error is returned only for a nil function or a point of the wrong
@@ -191,17 +195,21 @@ func Diagnose(fn *Function, x []float64, recentLosses []float64) (Diagnosis, err
 		}
 	}
 	// 4. A plateau.
-	flat := TolFlatGrad * F / D
+	flat := TolFlatGrad * fn.slope
 	far := d.Nearest == nil || d.Nearest.Distance > TolFar*D
 	span := lossSpan(recentLosses)
-	if d.GradNorm <= flat && far && span <= TolFlatLoss*F {
+	gap := F
+	if fstar, ok := fn.GlobalMinimum(); ok && d.Value > fstar {
+		gap = d.Value - fstar
+	}
+	if d.GradNorm <= flat && far && span <= TolFlatLoss*gap {
 		d.Status = StatusPlateau
 		d.Reason = fmt.Sprintf("‖∇f‖ = %s is below %s", num(d.GradNorm), num(flat))
 		if d.Nearest != nil {
 			d.Reason += fmt.Sprintf(", the nearest minimum is %s away (more than %s)", num(d.Nearest.Distance), num(TolFar*D))
 		}
 		if len(recentLosses) >= 2 {
-			d.Reason += fmt.Sprintf(", and the last %d losses span %s (at most %s)", len(recentLosses), num(span), num(TolFlatLoss*F))
+			d.Reason += fmt.Sprintf(", and the last %d losses span %s (at most %s)", len(recentLosses), num(span), num(TolFlatLoss*gap))
 		}
 		return d, nil
 	}

@@ -77,6 +77,7 @@ type Function struct {
 	hess  func(x, h []float64)         // fills the whole row-major n×n h
 
 	spread float64 // F: the spread of the values over the domain (see Diagnose)
+	slope  float64 // S: the steep slopes' gradient norm over the domain (see Diagnose)
 }
 
 // Name returns the function's registry name ("rosenbrock", "expr").
@@ -201,7 +202,6 @@ func (f *Function) WithDomain(domain []Range) (*Function, error) {
 	}
 	g := *f
 	g.domain = slices.Clone(domain)
-	g.spread = 0
 	g.finish()
 	return &g, nil
 }
@@ -238,21 +238,25 @@ func (f *Function) finish() {
 			f.start[i] = (r.Lo + r.Hi) / 2
 		}
 	}
-	f.spread = valueSpread(f)
+	f.spread, f.slope = scales(f)
 }
 
-// valueSpread returns F, the difference between the 95th and 5th
-// percentiles of f over the domain: on a 65×65 grid in 2-D, on a
-// 64-point grid in 1-D, and at 4096 points of a fixed low-discrepancy
-// sequence in more dimensions. Non-finite values are left out; F is at
-// least the smallest positive normal float, so thresholds scaled by it are
-// never zero.
-func valueSpread(f *Function) float64 {
-	var vals []float64
+// scales samples f over the domain, on a 65×65 grid in 2-D, a 64-point
+// grid in 1-D and at 4096 points of a fixed low-discrepancy sequence in
+// more dimensions, and returns F, the 95th minus the 5th percentile of the
+// values, and S, the 95th percentile of the gradient's norm. Non-finite
+// samples are left out; both are at least the smallest positive normal
+// float, so thresholds scaled by them are never zero.
+func scales(f *Function) (spread, slope float64) {
+	var vals, grads []float64
 	x := make([]float64, f.dim)
+	g := make([]float64, f.dim)
 	add := func() {
-		if v := f.value(x); finite(v) {
+		if v := f.grad(x, g); finite(v) {
 			vals = append(vals, v)
+			if n := norm(g); finite(n) {
+				grads = append(grads, n)
+			}
 		}
 	}
 	lerp := func(r Range, t float64) float64 { return r.Lo + t*(r.Hi-r.Lo) }
@@ -288,12 +292,15 @@ func valueSpread(f *Function) float64 {
 			add()
 		}
 	}
-	if len(vals) == 0 {
-		return 1
+	const tiny = 0x1p-1022
+	q := func(s []float64, p float64) float64 {
+		if len(s) == 0 {
+			return 1
+		}
+		sort.Float64s(s)
+		return s[int(p*float64(len(s)-1))]
 	}
-	sort.Float64s(vals)
-	q := func(p float64) float64 { return vals[int(p*float64(len(vals)-1))] }
-	return max(q(0.95)-q(0.05), math.SmallestNonzeroFloat64*(1<<52))
+	return max(q(vals, 0.95)-q(vals, 0.05), tiny), max(q(grads, 0.95), tiny)
 }
 
 func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
