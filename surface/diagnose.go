@@ -2,7 +2,6 @@ package surface
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -117,11 +116,11 @@ type Diagnosis struct {
 //     (TolFlatLoss·F when f* is not known).
 //  5. moving.
 //
-// An error is returned only for a nil function or a point of the wrong
-// dimension.
+// An error is returned only for a missing function or a point of the
+// wrong dimension.
 func Diagnose(fn *Function, x []float64, recentLosses []float64) (Diagnosis, error) {
-	if fn == nil {
-		return Diagnosis{}, errors.New("diagnose: nil function")
+	if err := fn.check(); err != nil {
+		return Diagnosis{}, fmt.Errorf("diagnose: %w", err)
 	}
 	n := fn.dim
 	if len(x) != n {
@@ -160,7 +159,7 @@ func Diagnose(fn *Function, x []float64, recentLosses []float64) (Diagnosis, err
 	}
 	var vecs [][]float64
 	if allFinite(h) {
-		d.Eigenvalues, vecs = Eigen(h, n)
+		d.Eigenvalues, vecs = eigen(h, n)
 		d.NewtonStep = newtonStep(d.Gradient, d.Eigenvalues, vecs)
 	}
 

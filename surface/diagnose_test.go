@@ -109,7 +109,7 @@ func TestDiagnoseReport(t *testing.T) {
 		x    []float64
 		want string
 	}{
-		{nil, []float64{0, 0}, "nil function"},
+		{nil, []float64{0, 0}, "no function"},
 		{fn, []float64{0}, "the point has 1 coordinates, want 2"},
 	} {
 		if _, err := Diagnose(tc.fn, tc.x, nil); err == nil || !strings.Contains(err.Error(), tc.want) {

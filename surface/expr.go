@@ -32,6 +32,8 @@ type SyntaxError struct {
 	Msg  string
 }
 
+// Error returns the message with the expression and the column:
+// `expression "x ^^ 2": column 4: expected ...`.
 func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("expression %q: column %d: %s", e.Expr, e.Col, e.Msg)
 }

@@ -1,6 +1,7 @@
 package surface
 
 import (
+	"fmt"
 	"math"
 	"slices"
 )
@@ -8,9 +9,22 @@ import (
 // Eigen returns the eigenvalues of the symmetric n×n matrix h (row-major),
 // ascending, and their unit eigenvectors (vecs[k] belongs to vals[k]). A
 // 2×2 matrix is solved in closed form; larger ones by cyclic Jacobi
-// rotations. Only the upper triangle of h is read. h must hold n² finite
-// values; the result is undefined otherwise.
-func Eigen(h []float64, n int) (vals []float64, vecs [][]float64) {
+// rotations. Only the upper triangle of h is read; it must be finite.
+func Eigen(h []float64, n int) (vals []float64, vecs [][]float64, err error) {
+	if n < 0 || len(h) != n*n {
+		return nil, nil, fmt.Errorf("eigen: a %d×%d matrix needs %d values, not %d", n, n, max(n, 0)*max(n, 0), len(h))
+	}
+	for i, v := range h {
+		if !finite(v) {
+			return nil, nil, fmt.Errorf("eigen: entry [%d][%d] is %v; want finite values", i/n, i%n, v)
+		}
+	}
+	vals, vecs = eigen(h, n)
+	return vals, vecs, nil
+}
+
+// eigen is Eigen on a matrix known to be well formed.
+func eigen(h []float64, n int) (vals []float64, vecs [][]float64) {
 	switch n {
 	case 0:
 		return nil, nil

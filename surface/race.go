@@ -83,13 +83,13 @@ type Result struct {
 // fn.Limits() (recorded). At the end Diagnose gives the status from the
 // final point and the last RecentLosses losses.
 //
-// Errors: a nil function, no specs, a spec optim.New refuses, a start of
+// Errors: a missing function, no specs, a spec optim.New refuses, a start of
 // the wrong dimension, not finite, beyond the limits or where f is not
 // finite, steps out of range, a negative or non-finite noise or clip
 // norm, and ctx's error when it is cancelled (checked every 256 steps).
 func Race(ctx context.Context, fn *Function, cfg RaceConfig) ([]Result, error) {
-	if fn == nil {
-		return nil, errors.New("race: nil function")
+	if err := fn.check(); err != nil {
+		return nil, fmt.Errorf("race: %w", err)
 	}
 	start, err := checkRace(fn, &cfg)
 	if err != nil {

@@ -256,7 +256,7 @@ func TestRaceErrors(t *testing.T) {
 		cfg  RaceConfig
 		want string
 	}{
-		{"nil function", nil, ok, "nil function"},
+		{"nil function", nil, ok, "no function"},
 		{"no specs", fn, with(func(c *RaceConfig) { c.Specs = nil }), "no optimizers"},
 		{"unknown optimizer", fn, with(func(c *RaceConfig) { c.Specs = []string{"adam", "nosuch"} }), `optimizer 2 ("nosuch"): unknown optimizer "nosuch"`},
 		{"spec typo", fn, with(func(c *RaceConfig) { c.Specs = []string{"adam:lr=x"} }), `hyperparameter lr="x": want a number`},
@@ -278,5 +278,37 @@ func TestRaceErrors(t *testing.T) {
 				t.Fatalf("error %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestRaceEveryOptimizer runs every registered optimizer, with its
+// defaults, over surfaces that provoke trouble (a steep one, a saddle, an
+// expression undefined on half the plane, an n-D one): each must give a
+// result with finite numbers or a clear error, never a panic.
+func TestRaceEveryOptimizer(t *testing.T) {
+	for _, fnSpec := range []string{"rosenbrock", "saddle", "expr:log(x) + y^2", "rastrigin:n=5", "goldstein-price"} {
+		fn, err := New(fnSpec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range optim.Names() {
+			t.Run(fnSpec+" "+name, func(t *testing.T) {
+				res, err := Race(context.Background(), fn, RaceConfig{Specs: []string{name}, Steps: 200, Noise: 0.01, ClipNorm: 100})
+				if err != nil {
+					if !strings.Contains(err.Error(), name) && !strings.Contains(strings.ToLower(err.Error()), name) {
+						t.Fatalf("error %q does not name the optimizer", err)
+					}
+					return
+				}
+				checkResult(t, res[0])
+			})
+		}
+	}
+	res := race(t, "rosenbrock:n=5", RaceConfig{Specs: []string{"lbfgs:line_search_fn=strong_wolfe", "lookahead:k=5,alpha=0.5+adam:lr=0.02"}, Steps: 2000})
+	if res[0].Status != StatusConverged || len(res[0].Final) != 5 {
+		t.Errorf("%s on 5-D Rosenbrock: %s at %v", res[0].Name, res[0].Status, res[0].Final)
+	}
+	if res[1].Name != "Lookahead(Adam)" || res[1].Status != StatusMaxSteps {
+		t.Errorf("%s on 5-D Rosenbrock: %s at %v", res[1].Name, res[1].Status, res[1].Final)
 	}
 }

@@ -21,6 +21,7 @@ package surface
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -148,9 +149,18 @@ func (f *Function) Limits() []Range {
 // before it counts as diverged.
 const limitWidths = 5
 
-// Value returns f(x), or NaN when len(x) is not Dim().
+// check reports a nil Function, or one not built by New or Parse.
+func (f *Function) check() error {
+	if f == nil || f.value == nil {
+		return errors.New("no function (nil, or not built by surface.New or surface.Parse)")
+	}
+	return nil
+}
+
+// Value returns f(x), or NaN when len(x) is not Dim() (or f was not built
+// by New or Parse).
 func (f *Function) Value(x []float64) float64 {
-	if len(x) != f.dim {
+	if f.check() != nil || len(x) != f.dim {
 		return math.NaN()
 	}
 	return f.value(x)
@@ -159,6 +169,9 @@ func (f *Function) Value(x []float64) float64 {
 // Gradient writes ∇f(x) into g and returns f(x). x and g must have length
 // Dim().
 func (f *Function) Gradient(x, g []float64) (float64, error) {
+	if err := f.check(); err != nil {
+		return math.NaN(), err
+	}
 	if err := f.checkLen("x", x, f.dim); err != nil {
 		return math.NaN(), err
 	}
@@ -171,6 +184,9 @@ func (f *Function) Gradient(x, g []float64) (float64, error) {
 // Hessian writes the Hessian of f at x into h, row-major: h[i*n+j] is
 // ∂²f/∂x_i∂x_j. x must have length n = Dim() and h length n².
 func (f *Function) Hessian(x, h []float64) error {
+	if err := f.check(); err != nil {
+		return err
+	}
 	if err := f.checkLen("x", x, f.dim); err != nil {
 		return err
 	}
@@ -192,6 +208,9 @@ func (f *Function) checkLen(what string, v []float64, n int) error {
 // coordinate, each with Lo < Hi, all finite). The limits of a race move
 // with it.
 func (f *Function) WithDomain(domain []Range) (*Function, error) {
+	if err := f.check(); err != nil {
+		return nil, err
+	}
 	if len(domain) != f.dim {
 		return nil, fmt.Errorf("%s: domain has %d ranges, want %d (one per coordinate)", f.name, len(domain), f.dim)
 	}

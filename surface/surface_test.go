@@ -157,7 +157,7 @@ func TestCriticalPoints(t *testing.T) {
 					t.Errorf("%s %d at %v: ‖∇f‖ = %v, want ≈ 0", c.Kind, k, c.X, norm(g))
 				}
 				fn.Hessian(c.X, h)
-				vals, _ := Eigen(h, n)
+				vals, _, _ := Eigen(h, n)
 				lo, hi := vals[0], vals[n-1]
 				switch c.Kind {
 				case Minimum:
@@ -397,6 +397,41 @@ func TestBadLengths(t *testing.T) {
 	}
 }
 
+func TestEigenErrors(t *testing.T) {
+	for _, tc := range []struct {
+		h    []float64
+		n    int
+		want string
+	}{
+		{[]float64{1, 2, 3}, 2, "a 2×2 matrix needs 4 values, not 3"},
+		{nil, -1, "needs 0 values"},
+		{[]float64{1, math.NaN(), 0, 1}, 2, "entry [0][1] is NaN"},
+	} {
+		if _, _, err := Eigen(tc.h, tc.n); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Eigen(%v, %d) error %v, want %q", tc.h, tc.n, err, tc.want)
+		}
+	}
+}
+
+func TestZeroFunction(t *testing.T) {
+	var zero Function
+	var none *Function
+	for _, f := range []*Function{&zero, none} {
+		if v := f.Value(nil); !math.IsNaN(v) {
+			t.Errorf("Value = %v, want NaN", v)
+		}
+		if _, err := f.Gradient(nil, nil); err == nil {
+			t.Error("Gradient: no error")
+		}
+		if err := f.Hessian(nil, nil); err == nil {
+			t.Error("Hessian: no error")
+		}
+		if _, err := Diagnose(f, nil, nil); err == nil || !strings.Contains(err.Error(), "not built by surface.New") {
+			t.Errorf("Diagnose error %v", err)
+		}
+	}
+}
+
 func TestEigen(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for n := 1; n <= 7; n++ {
@@ -411,7 +446,10 @@ func TestEigen(t *testing.T) {
 					h[i*n+j], h[j*n+i] = v, v
 				}
 			}
-			vals, vecs := Eigen(h, n)
+			vals, vecs, err := Eigen(h, n)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if !slices.IsSorted(vals) {
 				t.Fatalf("n=%d: eigenvalues %v not ascending", n, vals)
 			}
