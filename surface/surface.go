@@ -205,8 +205,9 @@ func (f *Function) checkLen(what string, v []float64, n int) error {
 }
 
 // WithDomain returns a copy of f that plots over domain (one range per
-// coordinate, each with Lo < Hi, all finite). The limits of a race move
-// with it.
+// coordinate, each with Lo < Hi, all finite). The limits of a race and the
+// scales of the diagnosis move with it; the suggested start is moved into
+// the new domain if it falls outside.
 func (f *Function) WithDomain(domain []Range) (*Function, error) {
 	if err := f.check(); err != nil {
 		return nil, err
@@ -221,6 +222,10 @@ func (f *Function) WithDomain(domain []Range) (*Function, error) {
 	}
 	g := *f
 	g.domain = slices.Clone(domain)
+	g.start = slices.Clone(f.start)
+	for i, r := range domain { // keep the suggested start inside
+		g.start[i] = min(max(g.start[i], r.Lo), r.Hi)
+	}
 	g.finish()
 	return &g, nil
 }

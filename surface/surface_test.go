@@ -395,6 +395,9 @@ func TestBadLengths(t *testing.T) {
 	if lim := g.Limits(); lim[0] != (Range{-10, 12}) || fn.Domain()[0] != (Range{-2, 2}) {
 		t.Errorf("limits %v of the new domain, old domain %v", lim, fn.Domain())
 	}
+	if s := g.Start(); s[0] != 0 || s[1] != 1 || fn.Start()[0] != -1.2 {
+		t.Errorf("start %v in the new domain (old start %v)", s, fn.Start())
+	}
 }
 
 func TestEigenErrors(t *testing.T) {
