@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/descent-ml/descent/optim"
 	"github.com/descent-ml/descent/surface"
 )
 
@@ -126,8 +127,14 @@ func runRace(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return nil
 }
 
-// drawRace draws the race over its surface into the file out. Drawing is
-// not wired in yet.
+// drawRace draws the race over its surface into the file out (.png, .svg
+// or an animated .gif), written whole or not at all.
 func drawRace(out string, fn *surface.Function, results []surface.Result) error {
-	return errors.New("drawing not built yet")
+	format, err := surface.FormatFor(out)
+	if err != nil {
+		return err
+	}
+	return optim.WriteFileAtomic(out, func(w io.Writer) error {
+		return surface.DrawRace(w, format, fn, results, surface.DrawOptions{})
+	})
 }

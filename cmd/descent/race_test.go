@@ -1,7 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
+	"encoding/xml"
+	"image/gif"
+	"image/png"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -34,7 +40,8 @@ func TestRaceCLI(t *testing.T) {
 		{"noise", []string{"race", "--fn", "booth", "--opt", "adam", "--noise", "-1"}, 1, "", "noise=-1"},
 		{"extra", []string{"race", "--fn", "booth", "--opt", "adam", "more"}, 1, "", `unexpected argument "more"`},
 		{"bad expression", []string{"race", "--fn", "expr:x^^2", "--opt", "adam"}, 1, "", "column 3"},
-		{"out", []string{"race", "--fn", "booth", "--opt", "adam", "--steps", "3", "--out", "race.png"}, 1, "Adam", "drawing not built yet"},
+		{"bad out", []string{"race", "--fn", "booth", "--opt", "adam", "--steps", "3", "--out", "race.bmp"}, 1, "Adam", "want a .png, .svg or .gif file"},
+		{"3-D out", []string{"race", "--fn", "rosenbrock:n=3", "--opt", "adam", "--steps", "3", "--out", "race.png"}, 1, "Adam", "a picture needs a 2-D function"},
 		{"help", []string{"race", "-h"}, 0, "", "usage: descent race --fn"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,5 +146,41 @@ func TestFunctionsCLIJSON(t *testing.T) {
 		if f.Name == "himmelblau" && len(f.Critical) != 9 {
 			t.Errorf("himmelblau lists %d critical points, want 4 minima, a maximum and 4 saddles", len(f.Critical))
 		}
+	}
+}
+
+// TestRaceCLIOut draws a race into each picture format and checks what
+// was written decodes.
+func TestRaceCLIOut(t *testing.T) {
+	dir := t.TempDir()
+	for _, ext := range []string{"png", "svg", "gif"} {
+		path := filepath.Join(dir, "race."+ext)
+		code, _, errOut := runCLI("race", "--fn", "rosenbrock", "--opt", "sgd:lr=1e-3,momentum=0.9", "--opt", "adam:lr=0.05",
+			"--steps", "40", "--out", path)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", ext, code, errOut)
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch ext {
+		case "png":
+			if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+				t.Fatalf("png: %v", err)
+			}
+		case "gif":
+			g, err := gif.DecodeAll(bytes.NewReader(b))
+			if err != nil || len(g.Image) < 2 {
+				t.Fatalf("gif: %v", err)
+			}
+		case "svg":
+			if err := xml.Unmarshal(b, new(struct{})); err != nil {
+				t.Fatalf("svg: %v", err)
+			}
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".*tmp*")); len(left) > 0 {
+		t.Fatalf("temporary files left: %v", left)
 	}
 }
