@@ -606,3 +606,48 @@ func TestNormThreadIndependent(t *testing.T) {
 		t.Fatalf("1 thread %v, 2 threads %v", a, b)
 	}
 }
+
+// zeroGradSpec is the spec TestZeroGradIsNoop uses where the default would
+// move parameters without a gradient by design: AdamW's decoupled weight
+// decay and ASGD's λ decay shrink θ on every step.
+var zeroGradSpec = map[string]string{
+	"adamw": "adamw:weight_decay=0",
+	"asgd":  "asgd:lambd=0",
+}
+
+// TestZeroGradIsNoop is PyTorch's test_step_is_noop_for_zero_grads: steps
+// on all-zero gradients leave the parameters as they were.
+func TestZeroGradIsNoop(t *testing.T) {
+	for _, name := range Names() {
+		t.Run(name, func(t *testing.T) {
+			c := suiteFor(name)
+			if s, ok := zeroGradSpec[name]; ok {
+				c.spec = s
+			}
+			ps := makeParams[float32](300)
+			before := cloneParams(ps)
+			o, err := New(c.spec, ps)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 3 {
+				for _, p := range ps {
+					clear(p.G32)
+					if c.sparse {
+						rows, cols := p.shape2()
+						p.Sparse = &SparseGrad{Rows: []int{0, rows - 1}, V32: make([]float32, 2*cols)}
+					}
+				}
+				if _, err := o.StepClosure(func() (float64, error) {
+					for _, p := range ps {
+						clear(p.G32)
+					}
+					return 0, nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sameBits(t, "after zero-gradient steps", ps, before)
+		})
+	}
+}
