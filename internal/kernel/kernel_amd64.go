@@ -1,0 +1,30 @@
+package kernel
+
+import "golang.org/x/sys/cpu"
+
+var (
+	hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL
+	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasAVX && cpu.X86.HasFMA
+)
+
+//go:noescape
+func sgemmAVX512(k int, a, b, c *float32, ldc, rows int, alpha, beta float32)
+
+//go:noescape
+func sgemmAVX2(k int, a, b, c *float32, ldc, rows int, alpha, beta float32)
+
+//go:noescape
+func dgemmAVX512(k int, a, b, c *float64, ldc, rows int, alpha, beta float64)
+
+//go:noescape
+func dgemmAVX2(k int, a, b, c *float64, ldc, rows int, alpha, beta float64)
+
+func fmaPeakAVX512(n int)
+
+func fmaPeakAVX2(n int)
+
+//go:noescape
+func transpose8(src *float32, lds int, dst *float32, ldd int, n int)
+
+//go:noescape
+func transpose4(src *float32, lds int, dst *float32, ldd int, n int)

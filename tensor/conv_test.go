@@ -1,0 +1,194 @@
+package tensor
+
+import (
+	"errors"
+	"math"
+	"math/rand/v2"
+	"testing"
+)
+
+var windows = []Window{
+	{KH: 3, KW: 3, PH: 1, PW: 1},
+	{KH: 3, KW: 3, SH: 2, SW: 2},
+	{KH: 2, KW: 2, SH: 2, SW: 2},
+	{KH: 5, KW: 3, SH: 2, SW: 1, PH: 2, PW: 1},
+	{KH: 1, KW: 1},
+	{KH: 3, KW: 2, SH: 3, SW: 2, PH: 1, PW: 1},
+	{KH: 7, KW: 6},
+}
+
+func dot(a, b []float64) float64 {
+	var s float64
+	for i := range a {
+		s += a[i] * b[i]
+	}
+	return s
+}
+
+// at returns x[n, c, i, j] or 0 outside the image (padding).
+func at(x *Tensor[float64], n, c, i, j int) (float64, bool) {
+	h, w := x.Shape[2], x.Shape[3]
+	if i < 0 || i >= h || j < 0 || j >= w {
+		return 0, false
+	}
+	return x.Data[((n*x.Shape[1]+c)*h+i)*w+j], true
+}
+
+func TestIm2Col(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	const n, c, h, w, f = 2, 3, 7, 6, 4
+	for _, g := range windows {
+		x := randTensor[float64](rng, 1, n, c, h, w)
+		shape, err := g.ColShape(n, c, h, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols := Full(math.NaN(), shape...)
+		if err := Im2Col(cols, x, g); err != nil {
+			t.Fatal(err)
+		}
+		oh, ow, _ := g.Out(h, w)
+		sh, sw := g.strides()
+		kk, l := c*g.KH*g.KW, oh*ow
+		for b := range n {
+			for ch := range c {
+				for kh := range g.KH {
+					for kw := range g.KW {
+						for i := range oh {
+							for j := range ow {
+								want, _ := at(x, b, ch, i*sh-g.PH+kh, j*sw-g.PW+kw)
+								got := cols.Data[(b*kk+(ch*g.KH+kh)*g.KW+kw)*l+i*ow+j]
+								if got != want {
+									t.Fatalf("%+v: cols mismatch at n=%d c=%d k=(%d,%d) out=(%d,%d): %v want %v", g, b, ch, kh, kw, i, j, got, want)
+								}
+							}
+						}
+					}
+				}
+			}
+		}
+		// Col2Im is the adjoint of Im2Col: <im2col(x), C> = <x, col2im(C)>.
+		cc := randTensor[float64](rng, 1, shape...)
+		dx := Full(math.NaN(), n, c, h, w)
+		if err := Col2Im(dx, cc, g); err != nil {
+			t.Fatal(err)
+		}
+		if l, r := dot(cols.Data, cc.Data), dot(x.Data, dx.Data); !closeTo(l, r, 1e-12) {
+			t.Fatalf("%+v: <im2col x, C> = %v, <x, col2im C> = %v", g, l, r)
+		}
+		// Convolution as W·cols_n against the direct sum.
+		wt := randTensor[float64](rng, 1, f, kk)
+		y := Zeros[float64](f, l)
+		for b := range n {
+			colsN := &Tensor[float64]{Shape: []int{kk, l}, Data: cols.Data[b*kk*l : (b+1)*kk*l]}
+			if err := MatMul(y, false, false, 1, wt, colsN, 0); err != nil {
+				t.Fatal(err)
+			}
+			for o := range f {
+				for i := range oh {
+					for j := range ow {
+						var s float64
+						for ch := range c {
+							for kh := range g.KH {
+								for kw := range g.KW {
+									v, _ := at(x, b, ch, i*sh-g.PH+kh, j*sw-g.PW+kw)
+									s += wt.Data[o*kk+(ch*g.KH+kh)*g.KW+kw] * v
+								}
+							}
+						}
+						if got := y.Data[o*l+i*ow+j]; !closeTo(got, s, 1e-12) {
+							t.Fatalf("%+v: conv[%d,%d,%d,%d] = %v, want %v", g, b, o, i, j, got, s)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestPool(t *testing.T) {
+	rng := rand.New(rand.NewPCG(2, 2))
+	const n, c, h, w = 2, 3, 7, 6
+	for _, g := range windows {
+		x := randTensor[float64](rng, 1, n, c, h, w)
+		oh, ow, _ := g.Out(h, w)
+		sh, sw := g.strides()
+		y, ya := Zeros[float64](n, c, oh, ow), Zeros[float64](n, c, oh, ow)
+		idx := make([]int, len(y.Data))
+		maxOK := g.PH*2 <= g.KH && g.PW*2 <= g.KW
+		if err := MaxPool2D(y, idx, x, g); (err == nil) != maxOK {
+			t.Fatalf("%+v: max-pool err = %v", g, err)
+		}
+		if err := AvgPool2D(ya, x, g); err != nil {
+			t.Fatal(err)
+		}
+		dy := randTensor[float64](rng, 1, n, c, oh, ow)
+		dx, dxa := Zeros[float64](n, c, h, w), Zeros[float64](n, c, h, w)
+		if maxOK {
+			if err := MaxPool2DBackward(dx, dy, idx, g); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := AvgPool2DBackward(dxa, dy, g); err != nil {
+			t.Fatal(err)
+		}
+		want := Zeros[float64](n, c, h, w)
+		for b := range n {
+			for ch := range c {
+				for i := range oh {
+					for j := range ow {
+						best, arg, sum := math.Inf(-1), -1, 0.0
+						for kh := range g.KH {
+							for kw := range g.KW {
+								ih, iw := i*sh-g.PH+kh, j*sw-g.PW+kw
+								v, in := at(x, b, ch, ih, iw)
+								sum += v
+								if in && v > best {
+									best, arg = v, ih*w+iw
+								}
+							}
+						}
+						k := ((b*c+ch)*oh+i)*ow + j
+						if maxOK && (y.Data[k] != best || idx[k] != arg) {
+							t.Fatalf("%+v: max-pool[%d] = %v at %d, want %v at %d", g, k, y.Data[k], idx[k], best, arg)
+						}
+						if !closeTo(ya.Data[k], sum/float64(g.KH*g.KW), 1e-12) {
+							t.Fatalf("%+v: avg-pool[%d] = %v, want %v", g, k, ya.Data[k], sum/float64(g.KH*g.KW))
+						}
+						want.Data[(b*c+ch)*h*w+arg] += dy.Data[k]
+					}
+				}
+			}
+		}
+		if maxOK {
+			for i := range dx.Data {
+				if !closeTo(dx.Data[i], want.Data[i], 1e-12) {
+					t.Fatalf("%+v: max-pool dx[%d] = %v, want %v", g, i, dx.Data[i], want.Data[i])
+				}
+			}
+		}
+		// Average pooling is linear: its backward is its adjoint.
+		if l, r := dot(ya.Data, dy.Data), dot(x.Data, dxa.Data); !closeTo(l, r, 1e-12) {
+			t.Fatalf("%+v: <avgpool x, dy> = %v, <x, dx> = %v", g, l, r)
+		}
+	}
+}
+
+func TestConvErrors(t *testing.T) {
+	x := Zeros[float32](1, 2, 5, 5)
+	g := Window{KH: 3, KW: 3}
+	for name, err := range map[string]error{
+		"not 4-D":     Im2Col(Zeros[float32](1, 18, 9), Zeros[float32](2, 5, 5), g),
+		"cols shape":  Im2Col(Zeros[float32](1, 18, 8), x, g),
+		"too big":     Im2Col(Zeros[float32](1, 18, 9), x, Window{KH: 6, KW: 3}),
+		"bad window":  AvgPool2D(Zeros[float32](1, 2, 3, 3), x, Window{KH: 0, KW: 3}),
+		"pool shape":  MaxPool2D(Zeros[float32](1, 2, 2, 3), nil, x, g),
+		"idx length":  MaxPool2D(Zeros[float32](1, 2, 3, 3), make([]int, 3), x, g),
+		"no indices":  MaxPool2DBackward(x, Zeros[float32](1, 2, 3, 3), nil, g),
+		"max padding": MaxPool2D(Zeros[float32](1, 2, 7, 7), nil, x, Window{KH: 3, KW: 3, PH: 2, PW: 2}),
+	} {
+		if !errors.Is(err, ErrShape) {
+			t.Errorf("%s: err = %v, want ErrShape", name, err)
+		}
+	}
+}
