@@ -24,7 +24,7 @@ func (g *Graph[T]) Backward(out *Var[T]) error {
 		return err
 	}
 	if len(out.Value.Data) != 1 {
-		return fmt.Errorf("%w: Backward of a value of shape %v: it needs a scalar (use BackwardWith)", ErrShape, out.Value.Shape)
+		return ShapeErrorf("autograd: Backward of a value of shape %v: it needs a scalar (use BackwardWith)", out.Value.Shape)
 	}
 	seed := g.Const(1, out.Value.Shape...)
 	return g.run(out, seed, bwAccum, false)
@@ -37,7 +37,7 @@ func (g *Graph[T]) BackwardWith(out *Var[T], grad *tensor.Tensor[T]) error {
 		return err
 	}
 	if len(grad.Data) != len(out.Value.Data) {
-		return fmt.Errorf("%w: BackwardWith: gradient of shape %v for a value of shape %v", ErrShape, grad.Shape, out.Value.Shape)
+		return ShapeErrorf("autograd: BackwardWith: gradient of shape %v for a value of shape %v", grad.Shape, out.Value.Shape)
 	}
 	seed := g.Input(grad)
 	seed.setShape(out.Value.Shape)
@@ -73,12 +73,12 @@ func (g *Graph[T]) Grad(out *Var[T], wrt []*Var[T], opt GradOptions[T]) ([]*Var[
 	var seed *Var[T]
 	if opt.Seed == nil {
 		if len(out.Value.Data) != 1 {
-			return nil, fmt.Errorf("%w: Grad of a value of shape %v needs a seed", ErrShape, out.Value.Shape)
+			return nil, ShapeErrorf("autograd: Grad of a value of shape %v needs a seed", out.Value.Shape)
 		}
 		seed = g.Const(1, out.Value.Shape...)
 	} else {
 		if len(opt.Seed.Data) != len(out.Value.Data) {
-			return nil, fmt.Errorf("%w: Grad: seed of shape %v for a value of shape %v", ErrShape, opt.Seed.Shape, out.Value.Shape)
+			return nil, ShapeErrorf("autograd: Grad: seed of shape %v for a value of shape %v", opt.Seed.Shape, out.Value.Shape)
 		}
 		seed = g.Input(opt.Seed)
 		seed.setShape(out.Value.Shape)

@@ -12,6 +12,19 @@ import (
 // operands; it wraps tensor.ErrShape, so errors.Is works with either.
 var ErrShape = fmt.Errorf("autograd: %w", tensor.ErrShape)
 
+// shapeError is an error about shapes: its own message, wrapping ErrShape.
+type shapeError struct{ msg string }
+
+func (e *shapeError) Error() string { return e.msg }
+func (e *shapeError) Unwrap() error { return ErrShape }
+
+// ShapeErrorf formats an error about shapes that wraps ErrShape (and so
+// tensor.ErrShape) without repeating its text: layers built on the graph
+// report their own shape mistakes with it.
+func ShapeErrorf(format string, args ...any) error {
+	return &shapeError{msg: fmt.Sprintf(format, args...)}
+}
+
 // ErrStale is wrapped by the error an operation reports when it is handed a
 // value made by another graph, or by this graph before its last Reset.
 var ErrStale = errors.New("autograd: value from another graph or from before Reset")
@@ -267,6 +280,12 @@ func (g *Graph[T]) allocInts(n int) []int {
 	return b[:n]
 }
 
+// Ints returns an int buffer of length n (contents undefined) that the
+// graph owns until its next Reset and hands out again after it: room for
+// indices built each step (class labels, embedding ids) without
+// allocating.
+func (g *Graph[T]) Ints(n int) []int { return g.allocInts(max(n, 0)) }
+
 // view returns a value sharing x's data with another shape.
 func (g *Graph[T]) view(x *Var[T], shape []int) *Var[T] {
 	v := g.newVar()
@@ -309,7 +328,7 @@ func (g *Graph[T]) fail(err error) *Var[T] {
 
 // failf records a shape error.
 func (g *Graph[T]) failf(format string, args ...any) *Var[T] {
-	return g.fail(fmt.Errorf("%w: "+format, append([]any{ErrShape}, args...)...))
+	return g.fail(ShapeErrorf("autograd: "+format, args...))
 }
 
 // ok reports whether the operands may be used (nil ones are skipped by the

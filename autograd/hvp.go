@@ -43,7 +43,7 @@ func (h *HVP[T]) Apply(dst, v []*tensor.Tensor[T]) error {
 	var dot *Var[T]
 	for i, p := range h.params {
 		if len(v[i].Data) != p.Value.Len() || len(dst[i].Data) != p.Value.Len() {
-			return fmt.Errorf("%w: HVP: parameter %d has shape %v, direction %v, result %v", ErrShape, i, p.Value.Shape, v[i].Shape, dst[i].Shape)
+			return ShapeErrorf("autograd: HVP: parameter %d has shape %v, direction %v, result %v", i, p.Value.Shape, v[i].Shape, dst[i].Shape)
 		}
 		vi := g.Input(v[i])
 		vi.setShape(p.Value.Shape)

@@ -84,10 +84,10 @@ func (g *Graph[T]) NLL(logp *Var[T], targets []int, r Reduction) *Var[T] {
 
 func checkClasses(name string, shape []int, targets []int) error {
 	if len(shape) != 2 {
-		return fmt.Errorf("%w: %s of input %v: need [N, C]", ErrShape, name, shape)
+		return ShapeErrorf("autograd: %s of input %v: need [N, C]", name, shape)
 	}
 	if len(targets) != shape[0] {
-		return fmt.Errorf("%w: %s of input %v with %d targets", ErrShape, name, shape, len(targets))
+		return ShapeErrorf("autograd: %s of input %v with %d targets", name, shape, len(targets))
 	}
 	for i, t := range targets {
 		if t < 0 || t >= shape[1] {

@@ -94,8 +94,8 @@ func (g *Graph[T]) MatMul(a, b *Var[T], transA, transB bool) *Var[T] {
 		kb, n = bc, br
 	}
 	if k != kb {
-		return g.failf("matmul op(%v)·op(%v) (transposed: %v, %v): inner dimensions %d and %d differ",
-			a.Value.Shape, b.Value.Shape, transA, transB, k, kb)
+		return g.failf("matmul %v%s·%v%s: inner dimensions %d and %d differ",
+			a.Value.Shape, tmark(transA), b.Value.Shape, tmark(transB), k, kb)
 	}
 	y := g.newVar()
 	if transA {
@@ -113,6 +113,14 @@ func (g *Graph[T]) MatMul(a, b *Var[T], transA, transB bool) *Var[T] {
 		nd.k = [2]int{b2i(transA), b2i(transB)}
 	}
 	return y
+}
+
+// tmark marks a transposed operand in messages.
+func tmark(t bool) string {
+	if t {
+		return "ᵀ"
+	}
+	return ""
 }
 
 func b2i(b bool) int {

@@ -58,6 +58,9 @@ func (s *mlpStep) run() float32 {
 }
 
 func TestStepDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector drops sync.Pool items")
+	}
 	s := newMLPStep(32, 64, 48, 10)
 	s.run()
 	allocs := testing.AllocsPerRun(20, func() { s.run() })
@@ -71,6 +74,9 @@ func TestStepDoesNotAllocate(t *testing.T) {
 
 // A smaller last batch reuses the buffers of the larger ones.
 func TestSmallerBatchReusesBuffers(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector drops sync.Pool items")
+	}
 	s := newMLPStep(32, 16, 8, 4)
 	s.run()
 	big := s.x
