@@ -4,6 +4,10 @@ import (
 	"github.com/descent-ml/descent/tensor"
 )
 
+// copyInts copies a shape for an error message, so that the caller's
+// slice (often a variadic argument) does not escape to the heap.
+func copyInts(s []int) []int { return append([]int(nil), s...) }
+
 // numel is the number of elements of shape.
 func numel(shape []int) int {
 	n := 1
@@ -327,7 +331,7 @@ func (g *Graph[T]) SumTo(x *Var[T], shape ...int) *Var[T] {
 		return &g.poison
 	}
 	if _, _, _, ok := bcast(x.Value.Shape, shape); !ok {
-		return g.failf("sum of %v to %v: the shape does not broadcast onto it", x.Value.Shape, shape)
+		return g.failf("sum of %v to %v: the shape does not broadcast onto it", x.Value.Shape, copyInts(shape))
 	}
 	return g.sumTo(x, shape, 1)
 }
@@ -339,7 +343,7 @@ func (g *Graph[T]) MeanTo(x *Var[T], shape ...int) *Var[T] {
 		return &g.poison
 	}
 	if _, _, _, ok := bcast(x.Value.Shape, shape); !ok {
-		return g.failf("mean of %v to %v: the shape does not broadcast onto it", x.Value.Shape, shape)
+		return g.failf("mean of %v to %v: the shape does not broadcast onto it", x.Value.Shape, copyInts(shape))
 	}
 	return g.sumTo(x, shape, T(numel(shape))/T(max(len(x.Value.Data), 1)))
 }
@@ -362,7 +366,7 @@ func (g *Graph[T]) Expand(x *Var[T], shape ...int) *Var[T] {
 		return &g.poison
 	}
 	if _, _, _, ok := bcast(shape, x.Value.Shape); !ok {
-		return g.failf("expand %v to %v: the shapes do not broadcast", x.Value.Shape, shape)
+		return g.failf("expand %v to %v: the shapes do not broadcast", x.Value.Shape, copyInts(shape))
 	}
 	return g.expand(x, shape, 1)
 }
@@ -390,14 +394,14 @@ func (g *Graph[T]) Reshape(x *Var[T], shape ...int) *Var[T] {
 		case d == -1 && infer < 0:
 			infer = i
 		case d < 0:
-			return g.failf("reshape %v to %v: bad dimension %d", x.Value.Shape, shape, d)
+			return g.failf("reshape %v to %v: bad dimension %d", x.Value.Shape, copyInts(shape), d)
 		default:
 			n *= d
 		}
 	}
 	total := len(x.Value.Data)
 	if infer >= 0 && (n == 0 || total%n != 0) || infer < 0 && n != total {
-		return g.failf("cannot reshape %v (%d elements) to %v", x.Value.Shape, total, shape)
+		return g.failf("cannot reshape %v (%d elements) to %v", x.Value.Shape, total, copyInts(shape))
 	}
 	y := g.view(x, shape)
 	if infer >= 0 {
