@@ -138,7 +138,9 @@ var stampCounter atomic.Uint64
 // (shapes that do not fit, a value from another graph) records the error,
 // returns an empty value and turns every later operation into a no-op;
 // Err reports it, and Backward, Grad and the nn layers return it. A Graph
-// is not safe for concurrent use.
+// is not safe for concurrent use, and graphs sharing parameters must not
+// run backward passes at the same time (a pass keeps its bookkeeping, and
+// adds gradients, in the parameters).
 type Graph[T tensor.Float] struct {
 	pool  [][]Var[T] // value slots, in blocks so pointers stay put
 	nv    int        // slots in use this step
@@ -306,6 +308,12 @@ func (g *Graph[T]) Input(t *tensor.Tensor[T]) *Var[T] {
 
 // Const returns a new value of the given shape with every element c.
 func (g *Graph[T]) Const(c T, shape ...int) *Var[T] {
+	if g.err != nil {
+		return &g.poison
+	}
+	if !validShape(shape) {
+		return g.failf("constant of shape %v: negative dimension", copyInts(shape))
+	}
 	v := g.alloc(shape...)
 	if c == 0 {
 		clear(v.Value.Data)

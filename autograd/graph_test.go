@@ -31,6 +31,11 @@ func TestErrors(t *testing.T) {
 		{"mul_noncontiguous", func(g *Graph[float64]) *Var[float64] {
 			return g.Mul(g.Const(1, 2, 3, 4), g.Const(1, 2, 1, 4))
 		}, []string{"[2 1 4]", "[2 3 4]"}, true, false},
+		{"const_negative", func(g *Graph[float64]) *Var[float64] { return g.Const(1, 2, -3) }, []string{"[2 -3]"}, true, false},
+		{"expand_negative", func(g *Graph[float64]) *Var[float64] { return g.Expand(g.Const(1, 1), -1, 1) }, []string{"[-1 1]"}, true, false},
+		{"embedding_shape", func(g *Graph[float64]) *Var[float64] {
+			return g.Embedding(g.Const(1, 5, 3), []int{1, 2}, -1, -2)
+		}, []string{"[-1 -2]"}, true, false},
 		{"sum_to", func(g *Graph[float64]) *Var[float64] { return g.SumTo(g.Const(1, 3, 4), 3) }, []string{"[3 4]", "[3]"}, true, false},
 		{"expand", func(g *Graph[float64]) *Var[float64] { return g.Expand(g.Const(1, 2), 3, 4) }, []string{"[2]", "[3 4]"}, true, false},
 		{"reshape", func(g *Graph[float64]) *Var[float64] { return g.Reshape(g.Const(1, 3, 4), 5, -1) }, []string{"[3 4]", "[5 -1]"}, true, false},

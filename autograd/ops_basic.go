@@ -8,6 +8,16 @@ import (
 // slice (often a variadic argument) does not escape to the heap.
 func copyInts(s []int) []int { return append([]int(nil), s...) }
 
+// validShape reports whether no dimension of shape is negative.
+func validShape(shape []int) bool {
+	for _, d := range shape {
+		if d < 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // numel is the number of elements of shape.
 func numel(shape []int) int {
 	n := 1
@@ -330,6 +340,9 @@ func (g *Graph[T]) SumTo(x *Var[T], shape ...int) *Var[T] {
 	if !g.ok1("sum to", x) {
 		return &g.poison
 	}
+	if !validShape(shape) {
+		return g.failf("sum of %v to %v: negative dimension", x.Value.Shape, copyInts(shape))
+	}
 	if _, _, _, ok := bcast(x.Value.Shape, shape); !ok {
 		return g.failf("sum of %v to %v: the shape does not broadcast onto it", x.Value.Shape, copyInts(shape))
 	}
@@ -341,6 +354,9 @@ func (g *Graph[T]) SumTo(x *Var[T], shape ...int) *Var[T] {
 func (g *Graph[T]) MeanTo(x *Var[T], shape ...int) *Var[T] {
 	if !g.ok1("mean to", x) {
 		return &g.poison
+	}
+	if !validShape(shape) {
+		return g.failf("mean of %v to %v: negative dimension", x.Value.Shape, copyInts(shape))
 	}
 	if _, _, _, ok := bcast(x.Value.Shape, shape); !ok {
 		return g.failf("mean of %v to %v: the shape does not broadcast onto it", x.Value.Shape, copyInts(shape))
@@ -364,6 +380,9 @@ func (g *Graph[T]) sumTo(x *Var[T], shape []int, alpha T) *Var[T] {
 func (g *Graph[T]) Expand(x *Var[T], shape ...int) *Var[T] {
 	if !g.ok1("expand", x) {
 		return &g.poison
+	}
+	if !validShape(shape) {
+		return g.failf("expand %v to %v: negative dimension", x.Value.Shape, copyInts(shape))
 	}
 	if _, _, _, ok := bcast(shape, x.Value.Shape); !ok {
 		return g.failf("expand %v to %v: the shapes do not broadcast", x.Value.Shape, copyInts(shape))

@@ -24,8 +24,8 @@ func (g *Graph[T]) Embedding(w *Var[T], ids []int, idsShape ...int) *Var[T] {
 		idsShape = g.allocInts(1)
 		idsShape[0] = len(ids)
 	}
-	if numel(idsShape) != len(ids) {
-		return g.failf("embedding: %d ids for ids shape %v", len(ids), idsShape)
+	if !validShape(idsShape) || numel(idsShape) != len(ids) {
+		return g.failf("embedding: %d ids for ids shape %v", len(ids), copyInts(idsShape))
 	}
 	v := w.Value.Shape[0]
 	for i, id := range ids {
