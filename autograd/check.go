@@ -45,6 +45,8 @@ type CheckError struct {
 	Numeric  float64 // the finite-difference value (the direct backward pass's, for a create-graph gradient)
 }
 
+// Error describes the mismatch: which input and element, both values and
+// their difference.
 func (e *CheckError) Error() string {
 	if e.What == "create-graph gradient" {
 		return fmt.Sprintf("autograd: %s of input %d, element %d: %.10g, direct backward %.10g (difference %.3g)",

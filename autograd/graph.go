@@ -15,7 +15,10 @@ var ErrShape = fmt.Errorf("autograd: %w", tensor.ErrShape)
 // shapeError is an error about shapes: its own message, wrapping ErrShape.
 type shapeError struct{ msg string }
 
+// Error returns the message.
 func (e *shapeError) Error() string { return e.msg }
+
+// Unwrap returns ErrShape.
 func (e *shapeError) Unwrap() error { return ErrShape }
 
 // ShapeErrorf formats an error about shapes that wraps ErrShape (and so

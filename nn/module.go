@@ -132,22 +132,33 @@ func (s *Sequential[T]) Forward(g *autograd.Graph[T], x *autograd.Var[T]) (*auto
 }
 
 // Parameters returns every layer's parameters, prefixed by its position.
+// A parameter shared by several layers (the same layer twice, tied
+// weights) is listed once, under its first name, as PyTorch does.
 func (s *Sequential[T]) Parameters() []Parameter[T] {
 	var ps []Parameter[T]
+	seen := make(map[*autograd.Var[T]]bool)
 	for i, l := range s.Layers {
 		for _, p := range l.Parameters() {
-			ps = append(ps, Parameter[T]{Name: strconv.Itoa(i) + "." + p.Name, Var: p.Var})
+			if !seen[p.Var] {
+				seen[p.Var] = true
+				ps = append(ps, Parameter[T]{Name: strconv.Itoa(i) + "." + p.Name, Var: p.Var})
+			}
 		}
 	}
 	return ps
 }
 
-// Buffers returns every layer's buffers, prefixed by its position.
+// Buffers returns every layer's buffers, prefixed by its position, each
+// shared buffer once.
 func (s *Sequential[T]) Buffers() []NamedTensor[T] {
 	var bs []NamedTensor[T]
+	seen := make(map[*tensor.Tensor[T]]bool)
 	for i, l := range s.Layers {
 		for _, b := range l.Buffers() {
-			bs = append(bs, NamedTensor[T]{Name: strconv.Itoa(i) + "." + b.Name, Tensor: b.Tensor})
+			if !seen[b.Tensor] {
+				seen[b.Tensor] = true
+				bs = append(bs, NamedTensor[T]{Name: strconv.Itoa(i) + "." + b.Name, Tensor: b.Tensor})
+			}
 		}
 	}
 	return bs

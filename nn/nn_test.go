@@ -198,6 +198,39 @@ func TestSequentialNamesAndModes(t *testing.T) {
 	}
 }
 
+// A layer used twice is one set of parameters, as in PyTorch.
+func TestSharedLayerListedOnce(t *testing.T) {
+	l := NewLinear[float64](3, 3, true, seeded(1))
+	m := NewSequential[float64](l, NewTanh[float64](), l)
+	var names []string
+	for _, p := range m.Parameters() {
+		names = append(names, p.Name)
+	}
+	if got := strings.Join(names, " "); got != "0.weight 0.bias" {
+		t.Fatalf("parameters %q", got)
+	}
+	if n := len(OptimParams[float64](m)); n != 2 {
+		t.Fatalf("%d optimizer parameters, want 2", n)
+	}
+	// Both uses contribute to the one gradient.
+	g := autograd.NewGraph[float64]()
+	out, err := m.Forward(g, g.Input(tensor.Full[float64](0.5, 2, 3)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := g.Backward(g.Sum(out)); err != nil {
+		t.Fatal(err)
+	}
+	err = autograd.GradCheck(func(g *autograd.Graph[float64], in []*autograd.Var[float64]) *autograd.Var[float64] {
+		l.Weight, l.Bias = in[0], in[1]
+		y, _ := m.Forward(g, g.Input(tensor.Full[float64](0.5, 2, 3)))
+		return y
+	}, []*tensor.Tensor[float64]{&l.Weight.Value, &l.Bias.Value}, autograd.CheckOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestDropout(t *testing.T) {
 	d := NewDropout[float64](0.25, seeded(5))
 	g := autograd.NewGraph[float64]()
