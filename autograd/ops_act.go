@@ -138,7 +138,10 @@ func (g *Graph[T]) bwElementwise(n *node[T], gy *Var[T]) {
 			gx := g.alloc(x.Value.Shape...)
 			switch n.op {
 			case opReLU:
-				_ = tensor.ReLUBackward(&gx.Value, &gy.Value, &x.Value)
+				// Branch-free; tensor.ReLUBackward branches on the sign.
+				t := &g.k.ew
+				t.kind, t.d, t.a, t.b = kReLUGrad, gx.Value.Data, gy.Value.Data, x.Value.Data
+				t.run()
 			case opLeakyReLU:
 				_ = tensor.LeakyReLUBackward(&gx.Value, &gy.Value, &x.Value, T(n.s[0]))
 			case opSigmoid:

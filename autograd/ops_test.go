@@ -270,3 +270,45 @@ func TestGELUDerivatives(t *testing.T) {
 		}
 	}
 }
+
+// The branch-free ReLU backward kernel agrees with tensor's.
+func TestReLUGradKernel(t *testing.T) {
+	special := []float64{0, math.Copysign(0, -1), 1e-310, -1e-310, math.Inf(1), math.Inf(-1), math.SmallestNonzeroFloat64, 3, -3}
+	rng := rand.New(rand.NewPCG(2, 2))
+	x := append([]float64(nil), special...)
+	for range 1000 {
+		x = append(x, rng.NormFloat64())
+	}
+	dy := make([]float64, len(x))
+	for i := range dy {
+		dy[i] = rng.NormFloat64()
+	}
+	check := func(t *testing.T, got, want []float64) {
+		for i := range want {
+			if got[i] != want[i] && !(got[i] == 0 && want[i] == 0) {
+				t.Fatalf("element %d (x = %v): %v, want %v", i, x[i], got[i], want[i])
+			}
+		}
+	}
+	t.Run("float64", func(t *testing.T) {
+		got, want := make([]float64, len(x)), tensor.Zeros[float64](len(x))
+		reluGrad(got, dy, x)
+		_ = tensor.ReLUBackward(want, &tensor.Tensor[float64]{Shape: []int{len(x)}, Data: dy}, &tensor.Tensor[float64]{Shape: []int{len(x)}, Data: x})
+		check(t, got, want.Data)
+	})
+	t.Run("float32", func(t *testing.T) {
+		x32, dy32 := make([]float32, len(x)), make([]float32, len(x))
+		for i := range x {
+			x32[i], dy32[i] = float32(x[i]), float32(dy[i])
+		}
+		got := make([]float32, len(x))
+		reluGrad(got, dy32, x32)
+		want := tensor.Zeros[float32](len(x))
+		_ = tensor.ReLUBackward(want, &tensor.Tensor[float32]{Shape: []int{len(x)}, Data: dy32}, &tensor.Tensor[float32]{Shape: []int{len(x)}, Data: x32})
+		g64, w64 := make([]float64, len(x)), make([]float64, len(x))
+		for i := range got {
+			g64[i], w64[i] = float64(got[i]), float64(want.Data[i])
+		}
+		check(t, g64, w64)
+	})
+}
