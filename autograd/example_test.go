@@ -70,7 +70,8 @@ func ExampleHessian() {
 	// Output: Tensor[2 2][10 14 14 20]
 }
 
-// One Hessian-vector product costs about two backward passes.
+// A Hessian-vector product differentiates the recorded backward pass: it
+// costs about three times a gradient (see BenchmarkMLPHVP).
 func ExampleHVP() {
 	w := autograd.NewParam("w", &tensor.Tensor[float64]{Shape: []int{2}, Data: []float64{1, 2}})
 	g := autograd.NewGraph[float64]()

@@ -9,9 +9,11 @@ import (
 // HVP computes exact Hessian-vector products H·v of a scalar loss with
 // respect to a set of parameters, by differentiating the backward pass:
 // NewHVP records the gradient ∇L as values of the graph (Grad with
-// CreateGraph), and each Apply differentiates ⟨∇L, v⟩ once more, which
-// costs about one more backward pass. The graph must not be Reset while
-// the HVP is in use.
+// CreateGraph), and each Apply differentiates ⟨∇L, v⟩ once more, running
+// back through the forward and the recorded backward pass; its buffers
+// are handed back when it returns. Building the HVP and one Apply cost
+// about three times a gradient. The graph must not be Reset while the HVP
+// is in use.
 type HVP[T tensor.Float] struct {
 	g      *Graph[T]
 	params []*Var[T]
