@@ -168,7 +168,9 @@ type Graph[T tensor.Float] struct {
 // NewGraph returns an empty graph that records operations.
 func NewGraph[T tensor.Float]() *Graph[T] {
 	g := &Graph[T]{rec: true, gen: 1}
-	g.poison = Var[T]{Value: tensor.Tensor[T]{Shape: []int{0}}}
+	// The poisoned value belongs to no generation: using it after Reset
+	// is an error.
+	g.poison = Var[T]{Value: tensor.Tensor[T]{Shape: []int{0}}, g: g}
 	return g
 }
 

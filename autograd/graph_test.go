@@ -127,6 +127,9 @@ func TestErrors(t *testing.T) {
 			if g.Err() != nil {
 				t.Error("Reset kept the error")
 			}
+			if g.Tanh(y); !errors.Is(g.Err(), ErrStale) {
+				t.Errorf("using the failed result after Reset: %v, want ErrStale", g.Err())
+			}
 		})
 	}
 }
