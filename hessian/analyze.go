@@ -228,7 +228,8 @@ func Analyze(ctx context.Context, op Operator, cfg Config) (*Result, error) {
 	c := &counter{Operator: op, progress: cfg.Progress}
 
 	c.stage = "top"
-	if res.Top, err = TopEigen(ctx, c, cfg.Power); err != nil {
+	var neg []Eigenpair // negative eigenpairs met on the way: λmin estimates
+	if res.Top, neg, err = topEigen(ctx, c, cfg.Power); err != nil {
 		return nil, err
 	}
 	for _, p := range res.Top {
@@ -250,6 +251,11 @@ func Analyze(ctx context.Context, op Operator, cfg Config) (*Result, error) {
 		lo = min(lo, p.Value)
 	}
 	res.MinEigenvalue = math.Inf(1)
+	for _, p := range neg {
+		if p.Value < res.MinEigenvalue {
+			res.Min, res.MinFrom, res.MinEigenvalue = p, string(MinPower), p.Value
+		}
+	}
 	if cfg.Min != MinPower {
 		for _, p := range res.Density.Lowest {
 			if p.Value < res.MinEigenvalue {

@@ -588,3 +588,49 @@ func TestAnalyzeDeterministic(t *testing.T) {
 		t.Error("two runs with the same seed differ")
 	}
 }
+
+// On a spectrum too large for the Lanczos runs to span, the extremes are
+// still found and the index is estimated from the weights.
+func TestAnalyzeLargeIndefinite(t *testing.T) {
+	n := 300
+	vals := make([]float64, n)
+	for i := range vals {
+		vals[i] = -1 + 5*float64(i)/float64(n-1) // the bulk: 20% in [−1, 0)
+	}
+	vals[n-1], vals[n-2], vals[n-3] = 50, 30, 20 // outliers, as trained networks have
+	a := spectrumMatrix(vals, 53)
+	op, _ := NewDense(n, a)
+	var neg float64
+	for _, v := range vals {
+		if v < 0 {
+			neg++
+		}
+	}
+	res, err := Analyze(context.Background(), op, Config{Seed: 1, Power: PowerConfig{K: 3}, Density: DensityConfig{Steps: 60, Runs: 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Density.Complete {
+		t.Fatal("60 steps spanned a 300-dimensional space")
+	}
+	for k, want := range []float64{50, 30, 20} {
+		if e := math.Abs(res.TopEigenvalues[k] - want); e > 0.05 {
+			t.Errorf("λ%d = %.6g, want %v", k+1, res.TopEigenvalues[k], want)
+		}
+	}
+	if math.Abs(res.MaxEigenvalue-50) > 1e-9 {
+		t.Errorf("λmax %.12g, want 50", res.MaxEigenvalue)
+	}
+	if res.MinEigenvalue < -1 || res.MinEigenvalue > -0.95 {
+		t.Errorf("λmin %.6g (residual %.2g), want just above −1", res.MinEigenvalue, res.Min.Residual)
+	}
+	if res.Verdict != Saddle || math.Abs(res.Index-neg/float64(n)) > 0.05 {
+		t.Errorf("verdict %s, index %.3f, want saddle with %.3f", res.Verdict, res.Index, neg/float64(n))
+	}
+	tr := trace(a, n)
+	if math.Abs(res.Trace.Value-tr) > 4*res.Trace.StdErr {
+		t.Errorf("trace %.6g ± %.3g, exact %.6g", res.Trace.Value, res.Trace.StdErr, tr)
+	}
+	t.Logf("λ %v, λmax %.10g, λmin %.6g (residual %.2g), index %.4f (true %.4f), trace %.2f ± %.2f (true %.2f), %d products",
+		res.TopEigenvalues, res.MaxEigenvalue, res.MinEigenvalue, res.Min.Residual, res.Index, neg/float64(n), res.Trace.Value, res.Trace.StdErr, tr, res.Products)
+}

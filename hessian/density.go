@@ -13,8 +13,16 @@ type DensityConfig struct {
 	// never more than the operator's dimension).
 	Steps int `json:"steps"`
 	// Runs is the number of independent runs n_v, each from its own
-	// Rademacher vector (default 1).
+	// random vector (default 1).
 	Runs int `json:"runs"`
+	// Rademacher draws the start vectors with independent ±1 entries, as
+	// PyHessian does. The default draws them uniformly on the sphere
+	// (normalised standard normal vectors), which is as unbiased and sees
+	// every eigenvector with probability one, whereas a Rademacher vector
+	// is orthogonal to an eigenvector such as (1, −1)/√2 half the time: a
+	// run then misses eigenvalues of symmetric problems entirely (the xy
+	// saddle, Booth's function, a network with two interchangeable units).
+	Rademacher bool `json:"rademacher"`
 	// Seed seeds the start vectors.
 	Seed uint64 `json:"seed"`
 	// Sigma is the standard deviation of the Gaussian that broadens each
@@ -53,11 +61,11 @@ type Spectrum struct {
 
 // Density estimates the eigenvalue density of op by stochastic Lanczos
 // quadrature (Ghorbani et al. 2019, as in PyHessian): each of Runs runs
-// takes Steps Lanczos steps with full reorthogonalisation from a
-// normalised Rademacher vector v; the eigenvalues θᵢ of the tridiagonal
-// matrix are the nodes and the squared first components of its
-// eigenvectors the weights wᵢ, so that Σᵢ wᵢ·f(θᵢ) ≈ vᵀf(H)v/n, an
-// unbiased estimate of tr f(H)/n. The density
+// takes Steps Lanczos steps with full reorthogonalisation from a random
+// unit vector v; the eigenvalues θᵢ of the tridiagonal matrix are the
+// nodes and the squared first components of its eigenvectors the weights
+// wᵢ, so that Σᵢ wᵢ·f(θᵢ) ≈ vᵀf(H)v, an unbiased estimate of tr f(H)/n.
+// The density
 //
 //	φ(λ) = (1/n_v) Σ_runs Σᵢ wᵢ·N(λ; θᵢ, σ²)
 //
@@ -92,7 +100,11 @@ func Density(ctx context.Context, op Operator, cfg DensityConfig) (*Spectrum, er
 	s := &Spectrum{dim: n}
 	for r := range cfg.Runs {
 		v := make([]float64, n)
-		rademacher(v, rng)
+		if cfg.Rademacher {
+			rademacher(v, rng)
+		} else {
+			gaussian(v, rng)
+		}
 		k, err := Lanczos(ctx, op, LanczosConfig{Steps: cfg.Steps, Start: v})
 		if err != nil {
 			return nil, fmt.Errorf("hessian: density run %d: %w", r+1, err)

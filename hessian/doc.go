@@ -32,7 +32,10 @@
 //   - [Density]: the eigenvalue density by stochastic Lanczos quadrature
 //     (Lanczos with full reorthogonalisation, the tridiagonal matrix
 //     diagonalised by the implicit QL algorithm): nodes and weights, and
-//     their Gaussian broadening on a grid.
+//     their Gaussian broadening on a grid. Its start vectors are uniform
+//     on the sphere rather than PyHessian's Rademacher vectors, which can
+//     be blind to eigenvectors of symmetric problems (DensityConfig tells
+//     why); Rademacher ones are an option.
 //   - [Analyze]: all of them, with the verdict (minimum, saddle with its
 //     estimated index, maximum or flat) and the sharpness λmax·η/2
 //     against the edge of stability 2/η, in a [Result] with JSON names.

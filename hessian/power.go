@@ -88,47 +88,78 @@ func apply(ctx context.Context, op Operator, v, out []float64, what string) erro
 //
 // Plain power iteration converges to the eigenvalue of largest magnitude,
 // which is the largest only when the spectrum's positive end dominates (as
-// it does for trained networks). So when the iteration ends on a negative
-// value, or on a vector that is no eigenvector (a residual above √Tol·|θ|:
-// two eigenvalues of opposite sign and nearly equal magnitude, as for
-// x² − y², compete and the Rayleigh quotient stalls between them), it is
-// run again on H + ρI, where ρ ≈ ‖Hv‖ estimates the spectral radius, whose
-// largest-magnitude eigenvalue is the largest of H; of the two Rayleigh
-// quotients the larger is kept (both are below the true eigenvalue).
+// it does for trained networks). When the iteration ends on a clean
+// negative eigenpair (residual at most |θ|/10), that eigenvector is
+// deflated too and the iteration run again, twice at most; when it still
+// ends negative, or on a vector that is no eigenvector (two eigenvalues of
+// opposite sign and nearly equal magnitude compete, as for x² − y², and
+// the Rayleigh quotient stalls between them), it is run on H + ρI instead,
+// where ρ ≈ ‖Hv‖ estimates the spectral radius, so that the largest
+// eigenvalue of H dominates. Of the competing Rayleigh quotients the
+// largest is kept: each is below the eigenvalue it estimates.
 func TopEigen(ctx context.Context, op Operator, cfg PowerConfig) ([]Eigenpair, error) {
+	top, _, err := topEigen(ctx, op, cfg)
+	return top, err
+}
+
+// topEigen is TopEigen, also returning the negative eigenpairs it came
+// across and deflated (the dominant end of the spectrum: estimates of
+// λmin).
+func topEigen(ctx context.Context, op Operator, cfg PowerConfig) (top, neg []Eigenpair, err error) {
 	n, err := checkOp(op)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if cfg, err = cfg.withDefaults(n); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	rng := newRNG(cfg.Seed)
-	var pairs []Eigenpair
-	var basis [][]float64
+	var basis [][]float64 // the eigenvectors found, top and negative
 	start := make([]float64, n)
+	// A clean eigenpair: the Rayleigh quotient's error is about r²/δ for
+	// a residual r and a gap δ to the rest of the spectrum, so r ≤ 0.1·|θ|
+	// passes an iteration stopped by PyHessian's rule (r ≈ √(Tol·θ·δ))
+	// and keeps one that stalled between ±ρ within about 0.5%.
+	clean := func(p Eigenpair) bool { return p.Residual <= 0.1*math.Abs(p.Value) }
 	for k := range cfg.K {
-		gaussian(start, rng)
-		p, hvNorm, err := power(ctx, op, 0, basis, start, cfg)
-		if err != nil {
-			return nil, fmt.Errorf("hessian: eigenvalue %d: %w", k+1, err)
-		}
-		if p.Value < 0 || p.Residual > math.Sqrt(cfg.Tol)*math.Abs(p.Value) {
+		spent := 0
+		var p Eigenpair
+		for try := 0; ; try++ {
+			gaussian(start, rng)
+			var hvNorm float64
+			p, hvNorm, err = power(ctx, op, 0, basis, start, cfg)
+			if err != nil {
+				return nil, nil, fmt.Errorf("hessian: eigenvalue %d: %w", k+1, err)
+			}
+			spent += p.Iterations
+			if p.Value >= 0 && clean(p) {
+				break
+			}
+			// Room to deflate this one and still find the remaining tops?
+			if p.Value < 0 && clean(p) && try < 2 && len(basis)+1+cfg.K-k <= n {
+				neg = append(neg, p)
+				basis = append(basis, p.Vector)
+				continue
+			}
 			gaussian(start, rng)
 			q, _, err := power(ctx, op, -hvNorm, basis, start, cfg)
 			if err != nil {
-				return nil, fmt.Errorf("hessian: eigenvalue %d: %w", k+1, err)
+				return nil, nil, fmt.Errorf("hessian: eigenvalue %d: %w", k+1, err)
 			}
-			total := p.Iterations + q.Iterations
+			spent += q.Iterations
+			if p.Value < 0 && clean(p) {
+				neg = append(neg, p)
+			}
 			if q.Value > p.Value || (q.Value == p.Value && q.Residual < p.Residual) {
 				p = q
 			}
-			p.Iterations = total
+			break
 		}
-		pairs = append(pairs, p)
+		p.Iterations = spent
+		top = append(top, p)
 		basis = append(basis, p.Vector)
 	}
-	return pairs, nil
+	return top, neg, nil
 }
 
 // MinEigen returns the smallest eigenvalue of op and its eigenvector by
