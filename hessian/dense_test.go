@@ -2,11 +2,13 @@ package hessian
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"gonum.org/v1/gonum/mat"
@@ -633,4 +635,57 @@ func TestAnalyzeLargeIndefinite(t *testing.T) {
 	}
 	t.Logf("λ %v, λmax %.10g, λmin %.6g (residual %.2g), index %.4f (true %.4f), trace %.2f ± %.2f (true %.2f), %d products",
 		res.TopEigenvalues, res.MaxEigenvalue, res.MinEigenvalue, res.Min.Residual, res.Index, neg/float64(n), res.Trace.Value, res.Trace.StdErr, tr, res.Products)
+}
+
+// The result marshals to the JSON a command's --json prints, vectors left
+// out.
+func TestResultJSON(t *testing.T) {
+	op, _ := NewDense(3, spectrumMatrix([]float64{4, -1, 0.5}, 59))
+	var stages []string
+	res, err := Analyze(context.Background(), op, Config{LR: 0.2, Density: DensityConfig{Points: 50}, Progress: func(stage string, k int) {
+		if len(stages) == 0 || stages[len(stages)-1] != stage {
+			stages = append(stages, stage)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(stages, []string{"top", "trace", "density"}) {
+		t.Errorf("progress stages %v", stages)
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"dim", "top_eigenvalues", "top", "max_eigenvalue", "min_eigenvalue", "min", "trace", "density", "verdict", "threshold", "reason", "index", "negative_count", "sharpness", "products"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("no %q in %s", k, b)
+		}
+	}
+	if _, ok := m["loss"]; ok {
+		t.Error("a dense matrix has no loss, yet one was written")
+	}
+	d := m["density"].(map[string]any)
+	for _, k := range []string{"grid", "values", "nodes", "weights", "sigma", "lowest", "highest", "complete"} {
+		if _, ok := d[k]; !ok {
+			t.Errorf("no density.%s", k)
+		}
+	}
+	if len(d["grid"].([]any)) != 50 || m["verdict"] != "saddle" {
+		t.Errorf("grid of %d points, verdict %v", len(d["grid"].([]any)), m["verdict"])
+	}
+	tr := m["trace"].(map[string]any)
+	if _, ok := tr["stderr"]; !ok {
+		t.Error("no trace.stderr")
+	}
+	if strings.Contains(string(b), "vector") {
+		t.Error("eigenvectors were written")
+	}
+	if int(m["products"].(float64)) != res.Products || res.Products == 0 {
+		t.Errorf("products %v", m["products"])
+	}
 }

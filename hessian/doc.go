@@ -24,7 +24,7 @@
 //   - [TopEigen]: the top-k eigenvalues and eigenvectors by power
 //     iteration with deflation (100 iterations at most, stopped when the
 //     Rayleigh quotient changes by less than 1e-3 relative), made robust
-//     to a dominant negative end by a shifted rerun.
+//     to a dominant negative end by deflating it or shifting past it.
 //   - [MinEigen]: the smallest eigenvalue by power iteration on
 //     λmax·I − H; [Lanczos] and [Krylov.Ritz] find it faster.
 //   - [Trace]: Hutchinson's estimate with Rademacher vectors, a running

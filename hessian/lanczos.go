@@ -16,7 +16,8 @@ type LanczosConfig struct {
 	// Seed seeds the random start vector (standard normal) when Start is
 	// nil.
 	Seed uint64 `json:"seed"`
-	// Start is the start vector (any length but zero; not changed).
+	// Start is the start vector, of length Dim() and not zero (not
+	// changed; its length does not matter).
 	Start []float64 `json:"-"`
 	// Tol marks a Ritz pair converged when its residual is at most Tol
 	// times the largest Ritz value's magnitude (default 1e-3).
