@@ -2,6 +2,7 @@ package hessian
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -453,5 +454,27 @@ func TestAutogradErrors(t *testing.T) {
 				t.Fatal("no error")
 			}
 		})
+	}
+}
+
+// A product over many batches gives up between batches once the context
+// is done.
+func TestAutogradCancelledBetweenBatches(t *testing.T) {
+	w := autograd.NewParam("w", &tensor.Tensor[float64]{Shape: []int{2}, Data: []float64{1, 2}})
+	ctx, cancel := context.WithCancel(context.Background())
+	recorded := 0
+	op, err := NewAutograd([]*autograd.Var[float64]{w}, 10, func(g *autograd.Graph[float64], i int) (*autograd.Var[float64], float64, error) {
+		recorded++
+		if i == 2 {
+			cancel()
+		}
+		return g.Sum(g.Mul(w, w)), 1, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = TopEigen(ctx, op, PowerConfig{})
+	if !errors.Is(err, context.Canceled) || recorded != 3 {
+		t.Errorf("error %v after %d batches, want context.Canceled after 3", err, recorded)
 	}
 }

@@ -689,3 +689,23 @@ func TestResultJSON(t *testing.T) {
 		t.Errorf("products %v", m["products"])
 	}
 }
+
+// A 1×1 Hessian is its own eigenvalue, trace and density.
+func TestAnalyzeOneDimension(t *testing.T) {
+	for _, c := range []struct {
+		h       float64
+		verdict Verdict
+	}{{3, Minimum}, {-3, Maximum}, {0, Flat}} {
+		op, _ := NewDense(1, []float64{c.h})
+		res, err := Analyze(context.Background(), op, Config{Min: MinBoth, LR: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Verdict != c.verdict || res.TopEigenvalues[0] != c.h || res.MinEigenvalue != c.h || res.MaxEigenvalue != c.h || res.Trace.Value != c.h || !res.Density.Complete {
+			t.Errorf("h = %v: %s, top %v, min %v, max %v, trace %v", c.h, res.Verdict, res.TopEigenvalues, res.MinEigenvalue, res.MaxEigenvalue, res.Trace.Value)
+		}
+		if _, err := json.Marshal(res); err != nil {
+			t.Error(err)
+		}
+	}
+}
