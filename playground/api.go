@@ -233,17 +233,51 @@ func (s *Server) race(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	results, err := surface.Race(r.Context(), fn, cfg)
-	if err != nil {
-		writeError(w, raceError(r.Context(), err))
+	// surface.Race looks at its context every 256 steps: the answer is
+	// not kept waiting for that, but the compute slot is, until the race
+	// has stopped.
+	ctx := r.Context()
+	type outcome struct {
+		results []surface.Result
+		err     error
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		var o outcome
+		defer func() {
+			if v := recover(); v != nil {
+				s.logf("descent playground: panic in a race on %s: %v\n%s", fn.Spec(), v, debug.Stack())
+				o = outcome{err: &RequestError{Status: http.StatusInternalServerError, Msg: "internal error (the server keeps running)"}}
+			}
+			done <- o
+		}()
+		o.results, o.err = surface.Race(ctx, fn, cfg)
+	}()
+	var o outcome
+	select {
+	case o = <-done:
+	case <-ctx.Done():
+		writeError(w, raceError(ctx, ctx.Err()))
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		<-done
 		return
 	}
-	writeJSON(w, http.StatusOK, results)
+	if o.err != nil {
+		writeError(w, raceError(ctx, o.err))
+		return
+	}
+	writeJSON(w, http.StatusOK, o.results)
 }
 
 // raceError classifies an error of surface.Race after DecodeRace's
 // checks: the deadline, or an optimizer that fails on the way.
 func raceError(ctx context.Context, err error) error {
+	var re *RequestError
+	if errors.As(err, &re) {
+		return re
+	}
 	if ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return &RequestError{Status: http.StatusServiceUnavailable, Msg: "the request ran past its deadline: ask for fewer steps or racers"}
 	}

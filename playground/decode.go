@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/descent-ml/descent/optim"
 	"github.com/descent-ml/descent/surface"
@@ -73,8 +74,8 @@ const (
 	maxLosses   = surface.RecentLosses
 	maxPoints   = 1 << 18 // steps × racers × dimension: the coordinates a race returns
 	maxNoise    = 1e6
-	maxLBFGSIts = 1000 // L-BFGS max_iter; max_eval at most 5/4 of it; history_size at most this
-	maxNSSteps  = 100  // Muon's Newton–Schulz iterations
+	maxLBFGSIts = 100 // L-BFGS max_iter and history_size (PyTorch's defaults: 20, 100); max_eval at most 5/4 of it
+	maxNSSteps  = 100 // Muon's Newton–Schulz iterations
 )
 
 // DecodeRace reads a RaceRequest from body and checks it against lim: the
@@ -111,17 +112,17 @@ func DecodeRace(body io.Reader, lim Limits) (*surface.Function, surface.RaceConf
 		}
 	}
 	if req.Steps < 1 || req.Steps > lim.MaxSteps {
-		return nil, cfg, bad("steps", "%d: want 1 to %d", req.Steps, lim.MaxSteps)
+		return nil, cfg, bad("steps", "steps=%d: want 1 to %d", req.Steps, lim.MaxSteps)
 	}
 	if n := req.Steps * len(req.Opts) * fn.Dim(); n > maxPoints {
 		return nil, cfg, bad("steps", "%d steps × %d optimizers × %d coordinates = %d numbers; the playground returns at most %d",
 			req.Steps, len(req.Opts), fn.Dim(), n, maxPoints)
 	}
 	if !(req.Noise >= 0 && req.Noise <= maxNoise) {
-		return nil, cfg, bad("noise", "%v: want σ from 0 to %g", req.Noise, maxNoise)
+		return nil, cfg, bad("noise", "noise=%v: want σ from 0 to %g", req.Noise, maxNoise)
 	}
 	if !(req.Clip >= 0) || math.IsInf(req.Clip, 1) {
-		return nil, cfg, bad("clip", "%v: want a finite norm > 0, or 0 for no clipping", req.Clip)
+		return nil, cfg, bad("clip", "clip=%v: want a finite norm > 0, or 0 for no clipping", req.Clip)
 	}
 	return fn, cfg, nil
 }
@@ -256,11 +257,44 @@ func buildFunction(field, spec string) (*surface.Function, error) {
 	if len(spec) > maxSpecLen {
 		return nil, bad(field, "%d bytes; at most %d", len(spec), maxSpecLen)
 	}
+	if fn := functions.get(spec); fn != nil {
+		return fn, nil
+	}
 	fn, err := surface.New(spec)
 	if err != nil {
 		return nil, bad(field, "%v", err)
 	}
+	functions.put(spec, fn)
 	return fn, nil
+}
+
+// functionCache keeps the surfaces built lately by their spec: building one
+// samples it over its domain (for the diagnosis's scales), which costs more
+// than the point query the page asks for at every step. Functions are
+// immutable, so one may serve every request.
+type functionCache struct {
+	mu sync.Mutex
+	m  map[string]*surface.Function
+}
+
+// maxCachedFunctions bounds the cache; when full it starts again empty.
+const maxCachedFunctions = 256
+
+var functions = &functionCache{m: map[string]*surface.Function{}}
+
+func (c *functionCache) get(spec string) *surface.Function {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[spec]
+}
+
+func (c *functionCache) put(spec string, fn *surface.Function) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxCachedFunctions {
+		clear(c.m)
+	}
+	c.m[spec] = fn
 }
 
 // checkPoint checks a start as surface.Race does: dim coordinates, finite,
