@@ -324,3 +324,69 @@ func equalState(a, b pageState) bool {
 func equalPoints(a, b [][]float64) bool {
 	return slices.EqualFunc(a, b, func(p, q []float64) bool { return slices.Equal(p, q) })
 }
+
+// TestBrowserControls works the racers' controls: add a racer, change its
+// optimizer and learning rate, type a spec the optimizer refuses (the
+// error shows on its card), remove it, and change the surface.
+func TestBrowserControls(t *testing.T) {
+	b := newBrowser(t)
+	srv := httptest.NewServer(New(Limits{}))
+	defer srv.Close()
+	b.do("loading the page", chromedp.Navigate(srv.URL+"/#fn=booth&opt=sgd:lr%3D0.01&steps=50"))
+	b.waitReady("load")
+
+	change := func(what, sel, value string) {
+		t.Helper()
+		b.do(what, chromedp.SetValue(chromedp.CSS(sel), value))
+		eval[any](b, fmt.Sprintf(`document.querySelector(%q).dispatchEvent(new Event('change', {bubbles: true})), 0`, sel))
+		b.waitReady(what)
+	}
+	for _, tc := range []struct {
+		what    string
+		act     func()
+		opts    []string
+		errText string
+	}{
+		{"adding a racer", func() { b.do("clicking + add", chromedp.Click(chromedp.ID("add-racer"))); b.waitReady("add") },
+			[]string{"sgd:lr=0.01", "adam:lr=0.05"}, ""},
+		{"choosing RMSprop", func() { change("the optimizer", ".racer:nth-child(2) .racer-head select", "rmsprop") },
+			[]string{"sgd:lr=0.01", "rmsprop:lr=0.05"}, ""},
+		{"typing a learning rate", func() { change("the learning rate", `.racer:nth-child(2) input[aria-label="lr value"]`, "0.2") },
+			[]string{"sgd:lr=0.01", "rmsprop:lr=0.2"}, ""},
+		{"ticking centered", func() {
+			b.do("clicking centered", chromedp.Click(chromedp.CSS(`.racer:nth-child(2) input[aria-label="centered"]`)))
+			b.waitReady("centered")
+		}, []string{"sgd:lr=0.01", "rmsprop:lr=0.2,centered=true"}, ""},
+		{"a refused spec", func() { change("the spec", ".racer:nth-child(1) .spec", "sgd:nesterov=true") },
+			[]string{"sgd:nesterov=true", "rmsprop:lr=0.2,centered=true"}, "nesterov momentum requires a momentum"},
+		{"removing it", func() {
+			b.do("clicking ×", chromedp.Click(chromedp.CSS(".racer:nth-child(1) .racer-head button")))
+			b.waitReady("remove")
+		},
+			[]string{"rmsprop:lr=0.2,centered=true"}, ""},
+	} {
+		tc.act()
+		s := b.state()
+		if !slices.Equal(s.Opts, tc.opts) {
+			t.Fatalf("%s: the racers are %q, want %q", tc.what, s.Opts, tc.opts)
+		}
+		cardErr := eval[string](b, `[...document.querySelectorAll('.racer .outcome.err')].map(e => e.textContent).join(' ')`)
+		if !strings.Contains(cardErr, tc.errText) || (tc.errText == "") != (cardErr == "") {
+			t.Fatalf("%s: the cards' errors say %q, want %q", tc.what, cardErr, tc.errText)
+		}
+		if tc.errText == "" {
+			specs := eval[[]string](b, `window.playground.results.map(r => r.spec)`)
+			if !slices.Equal(specs, tc.opts) {
+				t.Fatalf("%s: the race was run for %q, want %q", tc.what, specs, tc.opts)
+			}
+		}
+	}
+
+	change("the surface", "#fn", "himmelblau")
+	if s := b.state(); s.Fn != "himmelblau" || s.Start != nil {
+		t.Fatalf("after choosing himmelblau the state is %+v", s)
+	}
+	if got := eval[[]float64](b, `window.playground.position(0)`); !slices.Equal(got, []float64{0, 0}) {
+		t.Fatalf("on himmelblau the racer starts at %v, want its suggested start (0, 0)", got)
+	}
+}

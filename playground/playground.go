@@ -17,6 +17,7 @@
 //	GET  /api/grid?fn=&n=      f on an n×n grid over the function's domain
 //	POST /api/race             {"fn","opts","start","steps","noise","seed","clip"}: as "descent race --json"
 //	GET  /api/point?fn=&x=     (or POST {"fn","x","losses"}) surface.Diagnose at x
+//	GET  /api/limits           the server's Limits: max_steps, max_racers, max_grid, max_body, timeout_ms
 //
 // The server is safe to leave running: request bodies, steps, racers and
 // grid sizes are capped ([Limits]), every request runs under a deadline, a
