@@ -65,10 +65,10 @@ func isSynthetic(spec string) bool {
 	return contains(Synthetic, strings.ToLower(strings.TrimSpace(name)))
 }
 
-// LoadData loads the data set cfg.Data names and splits it as cfg says
-// (Val examples held out of the training set, normalization fitted on
-// the training set), without the defaults of a zero Config filled in
-// beyond Data ("mnist").
+// LoadData loads the data set cfg.Data names ("mnist" when empty) and
+// splits it as cfg.Val and cfg.Normalize say: the last Val training
+// examples held out, and every split normalized with statistics fitted
+// on the training examples. Run loads its data so.
 func LoadData(ctx context.Context, cfg Config) (*Splits, error) {
 	return loadSplits(ctx, cfg, nil)
 }

@@ -2,6 +2,7 @@ package train
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -265,6 +266,9 @@ func setup(ctx context.Context, cfg Config, report func(Event)) (*trainer, error
 		return nil, fmt.Errorf("data %s: %w", cfg.Data, err)
 	}
 	tr.loss = &lossFn{kind: tr.cfg.Loss, classes: train.Kind() == data.Classification, out: out}
+	if tr.cfg.TargetAcc > 0 && train.Kind() != data.Classification {
+		return nil, fmt.Errorf("target-acc %v: data %s has regression targets, not classes, so no accuracy", tr.cfg.TargetAcc, cfg.Data)
+	}
 	if tr.net, err = BuildModel(cfg.Model, cfg.Act, train.Shape, out, cfg.Seed); err != nil {
 		return nil, err
 	}
@@ -401,6 +405,10 @@ func (tr *trainer) run(ctx context.Context) (*Result, error) {
 		tr.st.Batches++
 		stepped, err := tr.step()
 		if err != nil {
+			var nf *optim.NonFiniteError
+			if errors.As(err, &nf) {
+				err = fmt.Errorf("%w (training diverged: lower the learning rate, or clip the gradients' norm)", err)
+			}
 			return nil, fmt.Errorf("step %d (epoch %.2f): %w", tr.st.Step+1, tr.epoch(), err)
 		}
 		if !stepped {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -57,6 +58,8 @@ func TestConfigErrors(t *testing.T) {
 		{"val too large", Config{Data: "spirals:n=30", Val: 30}, "hold out 30 of 30"},
 		{"drop last", Config{Data: "spirals:n=30", Batch: 31, DropLast: true}, "leaves no batch"},
 		{"resume nothing", Config{Resume: t.TempDir()}, "no checkpoint"},
+		{"target on regression", Config{Data: linreg.Data, TargetAcc: 0.9}, "regression targets, not classes"},
+		{"diverges", Config{Data: "spirals:n=300", Opt: "adam:lr=1e30"}, "training diverged: lower the learning rate"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := Run(context.Background(), tc.cfg, nil)
@@ -534,5 +537,64 @@ func TestCancelledAtOnce(t *testing.T) {
 	cfg := small()
 	if _, err := Run(ctx, cfg, nil); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Run with a cancelled context: %v", err)
+	}
+}
+
+// killJob is the job TestKillNine kills: small steps, a checkpoint every
+// step.
+func killJob(out string) Config {
+	cfg := small()
+	cfg.Steps, cfg.EvalEvery, cfg.Threads, cfg.Out = 80, 1, 1, out
+	return cfg
+}
+
+// TestKillNineHelper is the process TestKillNine kills.
+func TestKillNineHelper(t *testing.T) {
+	out := os.Getenv("DESCENT_KILL_OUT")
+	if out == "" {
+		t.Skip("run by TestKillNine")
+	}
+	plotsEnabled = false
+	if _, err := Run(context.Background(), killJob(out), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A process killed with SIGKILL at any moment leaves the last complete
+// checkpoint (or none yet), and resuming from it ends with the weights
+// of a run that was never killed.
+func TestKillNine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts processes")
+	}
+	plotsEnabled = false
+	defer func() { plotsEnabled = true }()
+	whole := t.TempDir()
+	if _, err := Run(context.Background(), killJob(whole), nil); err != nil {
+		t.Fatal(err)
+	}
+	want := modelBytes(t, whole)
+	for _, delay := range []time.Duration{250 * time.Millisecond, 400 * time.Millisecond, 600 * time.Millisecond} {
+		out := t.TempDir()
+		cmd := exec.Command(os.Args[0], "-test.run=^TestKillNineHelper$")
+		cmd.Env = append(os.Environ(), "DESCENT_KILL_OUT="+out)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(delay)
+		cmd.Process.Kill()
+		cmd.Wait()
+		res, err := Run(context.Background(), Config{Resume: out}, nil)
+		if errors.Is(err, ErrNoCheckpoint) {
+			t.Logf("killed after %v: no checkpoint yet", delay)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("resume after a kill at %v: %v", delay, err)
+		}
+		t.Logf("killed after %v, resumed at step %d", delay, res.ResumedAt)
+		if !bytes.Equal(modelBytes(t, out), want) {
+			t.Fatalf("killed after %v and resumed at step %d: weights differ from the run never killed", delay, res.ResumedAt)
+		}
 	}
 }
