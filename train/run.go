@@ -174,7 +174,9 @@ type trainer struct {
 	g       *autograd.Graph[float32]
 	batch   data.Batch
 	x       tensor.Tensor[float32]
-	stepErr error
+	closure optim.Closure // tr.forwardBackward, made once
+	curLR   float64       // the first group's learning rate, read when it can change
+	pos     int           // examples dealt in the current epoch
 
 	st        loopState
 	total     int     // steps planned
@@ -314,6 +316,8 @@ func setup(ctx context.Context, cfg Config, report func(Event)) (*trainer, error
 		}
 	}
 	tr.st.Config = tr.cfg
+	tr.closure = tr.forwardBackward
+	tr.readLR()
 	if tr.cfg.Steps > 0 {
 		tr.total = tr.cfg.Steps
 	} else {
@@ -342,6 +346,7 @@ func (tr *trainer) restore(ck *checkpoint) error {
 	if err := tr.loader.Restore(ck.state.Loader); err != nil {
 		return err
 	}
+	tr.pos = ck.state.Loader.Index
 	st := ck.state
 	// The evaluation that ended the saved session is not part of the
 	// run's history: a run that had not stopped would not have made it.
@@ -356,17 +361,20 @@ func (tr *trainer) restore(ck *checkpoint) error {
 
 // epoch returns the passes over the training set done, fractional.
 func (tr *trainer) epoch() float64 {
-	n := tr.loader.Dataset().Len()
-	s := tr.loader.State()
-	return float64(s.Epoch) + float64(s.Index)/float64(n)
+	return float64(tr.loader.Epoch()) + float64(tr.pos)/float64(tr.loader.Dataset().Len())
 }
 
-func (tr *trainer) lr() float64 {
+// lr returns the first group's learning rate.
+func (tr *trainer) lr() float64 { return tr.curLR }
+
+// readLR reads the learning rate again, after a schedule or a restored
+// state changed it.
+func (tr *trainer) readLR() {
 	v, err := tr.opt.Hyper(0, "lr")
 	if err != nil {
-		return math.NaN()
+		v = math.NaN()
 	}
-	return v
+	tr.curLR = v
 }
 
 // done reports whether the planned training is over.
@@ -395,6 +403,7 @@ func (tr *trainer) run(ctx context.Context) (*Result, error) {
 		}
 		if !tr.loader.Next(&tr.batch) {
 			// An epoch ended.
+			tr.pos = 0
 			if tr.cfg.EvalEvery == 0 && tr.st.LastEval != tr.st.Step {
 				if err := tr.evaluate(ctx); err != nil {
 					return nil, err
@@ -403,6 +412,7 @@ func (tr *trainer) run(ctx context.Context) (*Result, error) {
 			continue
 		}
 		tr.st.Batches++
+		tr.pos += tr.batch.Len()
 		stepped, err := tr.step()
 		if err != nil {
 			var nf *optim.NonFiniteError
@@ -480,14 +490,15 @@ func (tr *trainer) step() (bool, error) {
 		if err := tr.sched.Step(); err != nil {
 			return true, fmt.Errorf("schedule: %w", err)
 		}
+		tr.readLR()
 	}
 	tr.report(Event{Kind: EventStep, Step: tr.st.Step, TotalSteps: tr.total, Epoch: tr.epoch(), Epochs: tr.epochsPlanned(),
 		Loss: mean, LR: tr.lr(), TrainS: tr.trainS()})
 	return true, nil
 }
 
-// closure computes the current batch's loss and gradients.
-func (tr *trainer) closure() (float64, error) {
+// forwardBackward computes the current batch's loss and gradients.
+func (tr *trainer) forwardBackward() (float64, error) {
 	g := tr.g
 	g.Reset()
 	tr.opt.ZeroGrad()
@@ -618,6 +629,7 @@ func (tr *trainer) evaluate(ctx context.Context) error {
 			if err := tr.metric.StepMetric(*metric); err != nil {
 				return fmt.Errorf("schedule: %w", err)
 			}
+			tr.readLR()
 		}
 	}
 	if tr.cfg.Out != "" {

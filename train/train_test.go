@@ -598,3 +598,47 @@ func TestKillNine(t *testing.T) {
 		}
 	}
 }
+
+// A training step allocates nothing once the first has sized the
+// buffers: the loop adds no garbage to the kernels'. (Schedules are left
+// out: a schedule's step allocates a few small slices of its own.)
+func TestStepDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector drops sync.Pool items")
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"sgd", Config{Opt: "sgd:lr=0.05,momentum=0.9"}},
+		{"adam clip", Config{Opt: "adam:lr=1e-3", ClipNorm: 1}},
+		{"mse", Config{Loss: "mse", Opt: "adamw"}},
+		{"bce", Config{Loss: "bce", Opt: "adam"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.cfg
+			cfg.Data, cfg.Batch, cfg.Threads = "spirals:n=3000", 32, 1
+			tr, err := setup(context.Background(), cfg, func(Event) {})
+			if err != nil {
+				t.Fatal(err)
+			}
+			tr.resume()
+			var stepErr error
+			step := func() {
+				if !tr.loader.Next(&tr.batch) {
+					tr.loader.Next(&tr.batch)
+				}
+				if _, err := tr.step(); err != nil {
+					stepErr = err
+				}
+			}
+			step()
+			if allocs := testing.AllocsPerRun(50, step); allocs != 0 {
+				t.Errorf("a step allocates %v times", allocs)
+			}
+			if stepErr != nil {
+				t.Fatal(stepErr)
+			}
+		})
+	}
+}
