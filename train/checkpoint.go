@@ -116,6 +116,7 @@ type hashState interface {
 	Sum([]byte) []byte
 }
 
+// Write writes p on and adds it to the hash and the count.
 func (hw *hashWriter) Write(p []byte) (int, error) {
 	n, err := hw.w.Write(p)
 	hw.h.Write(p[:n])

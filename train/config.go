@@ -3,6 +3,7 @@ package train
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 )
 
@@ -157,10 +158,10 @@ func (c *Config) check() error {
 	case !(c.TargetAcc >= 0 && c.TargetAcc <= 1):
 		return fmt.Errorf("target-acc %v: want an accuracy in (0, 1] (0: no target)", c.TargetAcc)
 	}
-	if c.Act != "" && !contains(Activations, c.Act) {
+	if c.Act != "" && !slices.Contains(Activations, c.Act) {
 		return fmt.Errorf("activation %q: want one of %s", c.Act, strings.Join(Activations, ", "))
 	}
-	if c.Loss != "" && !contains(Losses, c.Loss) {
+	if c.Loss != "" && !slices.Contains(Losses, c.Loss) {
 		return fmt.Errorf("loss %q: want one of %s", c.Loss, strings.Join(Losses, ", "))
 	}
 	return nil
@@ -191,15 +192,6 @@ func (c Config) withDefaults() Config {
 		c.EvalBatch = DefaultEvalBatch
 	}
 	return c
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // mergeResume returns the checkpoint's configuration saved, with the

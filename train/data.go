@@ -8,6 +8,8 @@ import (
 	"math/bits"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -62,7 +64,7 @@ type linregOpts struct {
 // isSynthetic reports whether spec names a synthetic set.
 func isSynthetic(spec string) bool {
 	name, _, _ := strings.Cut(spec, ":")
-	return contains(Synthetic, strings.ToLower(strings.TrimSpace(name)))
+	return slices.Contains(Synthetic, strings.ToLower(strings.TrimSpace(name)))
 }
 
 // LoadData loads the data set cfg.Data names ("mnist" when empty) and
@@ -137,7 +139,7 @@ func loadSource(ctx context.Context, spec, label string, seed uint64) (train, te
 	switch {
 	case statErr == nil && fi.IsDir():
 		return data.LoadMNIST(spec)
-	case statErr == nil && strings.EqualFold(strings.TrimPrefix(pathExt(spec), "."), "csv"):
+	case statErr == nil && strings.EqualFold(filepath.Ext(spec), ".csv"):
 		opt, err := csvOptions(label)
 		if err != nil {
 			return nil, nil, err
@@ -150,14 +152,6 @@ func loadSource(ctx context.Context, spec, label string, seed uint64) (train, te
 		return nil, nil, fmt.Errorf("data %q: no such file or directory (want mnist, a directory of IDX files, FILE.csv, or one of %s)", spec, strings.Join(Synthetic, ", "))
 	}
 	return nil, nil, fmt.Errorf("data %q: %w", spec, statErr)
-}
-
-func pathExt(p string) string {
-	i := strings.LastIndexByte(p, '.')
-	if i < 0 || strings.ContainsAny(p[i:], `/\`) {
-		return ""
-	}
-	return p[i:]
 }
 
 // csvOptions reads Config.Label.

@@ -72,13 +72,13 @@ func (l *lossFn) perExample() int {
 	return l.out
 }
 
-// Metrics are a model's loss and, for classes, accuracy on a data set.
-type Metrics struct {
-	Loss float64 `json:"loss"`
+// measurement is a model's loss and, for classes, accuracy on a data set.
+type measurement struct {
+	Loss float64
 	// Acc is the fraction of examples whose largest output is their
 	// class; nil for regression.
-	Acc      *float64 `json:"acc"`
-	Examples int      `json:"examples"`
+	Acc      *float64
+	Examples int
 }
 
 // evaluator evaluates a model on whole data sets, in batches, with
@@ -99,19 +99,19 @@ func newEvaluator(net *Net, loss *lossFn, batch int) *evaluator {
 
 // run evaluates the model, in eval mode, on ds. It leaves the model in
 // eval mode; the caller restores training mode.
-func (e *evaluator) run(ctx context.Context, ds *data.Dataset) (Metrics, error) {
+func (e *evaluator) run(ctx context.Context, ds *data.Dataset) (measurement, error) {
 	m := e.net.Module
 	m.Eval()
 	n, d := ds.Len(), ds.Dim()
 	if n == 0 {
-		return Metrics{}, fmt.Errorf("evaluate: empty data set")
+		return measurement{}, fmt.Errorf("evaluate: empty data set")
 	}
 	var sum float64
 	correct := 0
 	classes := ds.Kind() == data.Classification
 	for lo := 0; lo < n; lo += e.batch {
 		if err := ctx.Err(); err != nil {
-			return Metrics{}, err
+			return measurement{}, err
 		}
 		hi := min(lo+e.batch, n)
 		e.g.Reset()
@@ -119,7 +119,7 @@ func (e *evaluator) run(ctx context.Context, ds *data.Dataset) (Metrics, error) 
 		e.x.Shape = append(append(e.x.Shape[:0], hi-lo), e.net.InShape...)
 		out, err := m.Forward(e.g, e.g.Input(&e.x))
 		if err != nil {
-			return Metrics{}, err
+			return measurement{}, err
 		}
 		var labels []int
 		var targets []float32
@@ -131,14 +131,14 @@ func (e *evaluator) run(ctx context.Context, ds *data.Dataset) (Metrics, error) 
 		}
 		l := e.loss.forward(e.g, out, labels, targets, autograd.ReduceSum)
 		if err := e.g.Err(); err != nil {
-			return Metrics{}, err
+			return measurement{}, err
 		}
 		sum += float64(l.Item())
 		if classes {
 			correct += countCorrect(out.Value.Data, e.net.Out, labels)
 		}
 	}
-	res := Metrics{Loss: sum / float64(n*e.loss.perExample()), Examples: n}
+	res := measurement{Loss: sum / float64(n*e.loss.perExample()), Examples: n}
 	if classes {
 		acc := float64(correct) / float64(n)
 		res.Acc = &acc

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/descent-ml/descent/data"
@@ -60,7 +61,7 @@ func Evaluate(ctx context.Context, cfg EvalConfig) (*EvalResult, error) {
 		return nil, fmt.Errorf("evaluate: threads %d: want >= 1 (0: all cores)", cfg.Threads)
 	}
 	split := strings.ToLower(cfg.Split)
-	if split != "" && !contains(EvalSplits, split) {
+	if split != "" && !slices.Contains(EvalSplits, split) {
 		return nil, fmt.Errorf("evaluate: split %q: want one of %s", cfg.Split, strings.Join(EvalSplits, ", "))
 	}
 	if cfg.Threads > 0 {

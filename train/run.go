@@ -564,7 +564,7 @@ func (tr *trainer) measure(ctx context.Context, row *Row, all bool) (*float64, e
 		if err != nil || ds == nil {
 			return
 		}
-		var m Metrics
+		var m measurement
 		if m, err = tr.eval.run(ctx, ds); err == nil {
 			*loss, *acc = &m.Loss, m.Acc
 		}

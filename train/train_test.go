@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -334,7 +335,7 @@ func TestCheckpointFiles(t *testing.T) {
 		names = append(names, tt.Name)
 	}
 	if strings.Join(names, " ") != "0.weight 0.bias 2.weight 2.bias" || f.Tensor("0.weight").DType != "F32" ||
-		!equalInts(f.Tensor("0.weight").Shape, []int{32, 2}) {
+		!slices.Equal(f.Tensor("0.weight").Shape, []int{32, 2}) {
 		t.Fatalf("model tensors %v", names)
 	}
 	for _, name := range []string{MetricsJSONL, MetricsCSV, LossPlot, AccuracyPlot, ManifestFile} {
@@ -414,18 +415,6 @@ func readManifest(t *testing.T, dir string) manifest {
 		t.Fatal(err)
 	}
 	return m
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // A target accuracy stops the run at the first evaluation reaching it.

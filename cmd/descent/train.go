@@ -31,6 +31,7 @@ type trainFlags struct {
 // batchFlag is --batch: a size, or "full" for full-batch gradient descent.
 type batchFlag struct{ n *int }
 
+// String returns the batch size as a flag reads it.
 func (b batchFlag) String() string {
 	if b.n == nil {
 		return ""
@@ -41,6 +42,7 @@ func (b batchFlag) String() string {
 	return strconv.Itoa(*b.n)
 }
 
+// Set reads a batch size or "full".
 func (b batchFlag) Set(s string) error {
 	if strings.EqualFold(strings.TrimSpace(s), "full") {
 		*b.n = train.FullBatch
