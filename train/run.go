@@ -171,12 +171,14 @@ type trainer struct {
 	eval   *evaluator
 	report func(Event)
 
-	g       *autograd.Graph[float32]
-	batch   data.Batch
-	x       tensor.Tensor[float32]
-	closure optim.Closure // tr.forwardBackward, made once
-	curLR   float64       // the first group's learning rate, read when it can change
-	pos     int           // examples dealt in the current epoch
+	g        *autograd.Graph[float32]
+	batch    data.Batch
+	x        tensor.Tensor[float32]
+	closure  optim.Closure // tr.forwardBackward, made once
+	curLR    float64       // the first group's learning rate, read when it can change
+	pos      int           // examples dealt in the current epoch
+	savedAt  int           // the step of the checkpoint this session wrote last (−1: none)
+	savedDir string        // and its directory
 
 	st        loopState
 	total     int     // steps planned
@@ -249,7 +251,7 @@ func setup(ctx context.Context, cfg Config, report func(Event)) (*trainer, error
 	} else {
 		cfg = cfg.withDefaults()
 	}
-	tr := &trainer{cfg: cfg, report: report, g: autograd.NewGraph[float32](), paused: true}
+	tr := &trainer{cfg: cfg, report: report, g: autograd.NewGraph[float32](), paused: true, savedAt: -1}
 	var stats *data.Stats
 	if ck != nil {
 		stats = ck.state.Stats
@@ -686,11 +688,15 @@ func (tr *trainer) finish(ctx context.Context, stopped string) (*Result, error) 
 	if tr.cfg.Out == "" {
 		return res, nil
 	}
-	dir, err := tr.checkpoint()
-	if err != nil {
-		return res, err
+	if covered && tr.savedAt == tr.st.Step {
+		res.Checkpoint = tr.savedDir // the scheduled evaluation just saved this state
+	} else {
+		dir, err := tr.checkpoint()
+		if err != nil {
+			return res, err
+		}
+		res.Checkpoint = dir
 	}
-	res.Checkpoint = dir
 	if err := writePlots(tr.cfg.Out, tr.st.Metrics); err != nil {
 		return res, err
 	}
@@ -715,6 +721,7 @@ func (tr *trainer) checkpoint() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	tr.savedAt, tr.savedDir = tr.st.Step, dir
 	if err := writeMetrics(tr.cfg.Out, tr.st.Metrics); err != nil {
 		return dir, err
 	}
