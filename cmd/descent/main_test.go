@@ -24,8 +24,11 @@ func TestCLI(t *testing.T) {
 		{[]string{"help"}, 0, "bench", ""},
 		{[]string{"nosuch"}, 2, "", `unknown command "nosuch"`},
 		{[]string{"optimizers"}, 0, "adamw\n", ""},
-		{[]string{"bench"}, 1, "", "usage: descent bench optim"},
+		{[]string{"bench"}, 1, "", "usage: descent bench optim|train"},
 		{[]string{"bench", "optim", "--threads", "0"}, 1, "", "not a positive integer"},
+		{[]string{"bench", "train", "--threads", "0"}, 1, "", "not a positive integer"},
+		{[]string{"bench", "train", "--workloads", "w1,w9"}, 1, "", `workload "w9": want one of w1, w2, lenet5`},
+		{[]string{"bench", "train", "--epochs", "0"}, 1, "", "epochs 0"},
 		{[]string{"bench", "optim", "--params", "1000", "--opt", "adam:lr=-1"}, 1, "", "invalid learning rate: -1"},
 		{[]string{"bench", "optim", "--params", "999", "--opt", "sgd"}, 1, "", "do not split into 100"},
 	} {

@@ -1,0 +1,63 @@
+package train_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+	"os"
+
+	"github.com/descent-ml/descent/train"
+)
+
+// Training a small network on the spirals: the fields left zero take
+// their defaults (ReLU, cross-entropy, batch 128, evaluation on the test
+// split after every epoch).
+func ExampleRun() {
+	cfg := train.Config{
+		Data:   "spirals:n=600",
+		Model:  "mlp:2-64-3",
+		Opt:    "adam:lr=0.01",
+		Epochs: 60,
+	}
+	res, err := train.Run(context.Background(), cfg, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%d steps, test accuracy above 90%%: %v\n", res.Steps, *res.TestAcc > 0.9)
+	// Output:
+	// 300 steps, test accuracy above 90%: true
+}
+
+// Progress comes as events; a checkpoint directory makes the run
+// resumable, and Evaluate measures the saved model.
+func ExampleEvaluate() {
+	dir, err := os.MkdirTemp("", "descent-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	cfg := train.Config{Data: "blobs:n=500", Epochs: 2, Out: dir}
+	_, err = train.Run(context.Background(), cfg, func(e train.Event) {
+		if e.Kind == train.EventEval {
+			fmt.Printf("epoch %.0f evaluated\n", e.Epoch)
+		}
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Two more epochs from the checkpoint.
+	res, err := train.Run(context.Background(), train.Config{Resume: dir, Epochs: 4}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	ev, err := train.Evaluate(context.Background(), train.EvalConfig{Checkpoint: dir})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("resumed at step %d, ended at step %d; %d %s examples, accuracy %v\n",
+		res.ResumedAt, res.Steps, ev.Examples, ev.Split, *ev.Acc == *res.TestAcc)
+	// Output:
+	// epoch 1 evaluated
+	// epoch 2 evaluated
+	// resumed at step 8, ended at step 16; 100 test examples, accuracy true
+}
