@@ -97,6 +97,12 @@ func BenchmarkFMAPeak(b *testing.B) {
 // written as float32).
 func BenchmarkOps(b *testing.B) {
 	x, y, d := Full[float32](0.5, 128, 512), Zeros[float32](128, 512), Zeros[float32](128, 512)
+	// Pre-activations of random sign, as in training.
+	xr, xr64, dy64 := Zeros[float32](128, 512), Zeros[float64](128, 512), Zeros[float64](128, 512)
+	for i := range xr.Data {
+		xr.Data[i] = float32(i*7919%1000) - 499.5
+		xr64.Data[i] = float64(xr.Data[i])
+	}
 	bias := Zeros[float32](512)
 	img := Full[float32](0.5, 32, 16, 28, 28)
 	g := Window{KH: 3, KW: 3, PH: 1, PW: 1}
@@ -114,6 +120,9 @@ func BenchmarkOps(b *testing.B) {
 		{"AddRow_128x512", 8 * x.Len(), func() { _ = AddRow(d, x, bias) }},
 		{"ReLU_128x512", 8 * x.Len(), func() { _ = ReLU(d, x) }},
 		{"ReLUBackward_128x512", 12 * x.Len(), func() { _ = ReLUBackward(d, y, x) }},
+		{"ReLUBackward_signs_128x512", 12 * x.Len(), func() { _ = ReLUBackward(d, y, xr) }},
+		{"ReLUBackward_signs_f64_128x512", 12 * x.Len(), func() { _ = ReLUBackward(dy64, dy64, xr64) }},
+		{"LeakyReLUBackward_signs_128x512", 12 * x.Len(), func() { _ = LeakyReLUBackward(d, y, xr, 0.01) }},
 		{"Sigmoid_128x512", 8 * x.Len(), func() { _ = Sigmoid(d, x) }},
 		{"Tanh_128x512", 8 * x.Len(), func() { _ = Tanh(d, x) }},
 		{"GELU_128x512", 8 * x.Len(), func() { _ = GELU(d, x) }},

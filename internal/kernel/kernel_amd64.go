@@ -42,6 +42,18 @@ func reluBackAVX512(dx, dy, x []float32)
 func reluBackAVX2(dx, dy, x []float32)
 
 //go:noescape
+func leakyAVX512(dst, x []float32, s float32)
+
+//go:noescape
+func leakyAVX2(dst, x []float32, s float32)
+
+//go:noescape
+func leakyBackAVX512(dx, dy, x []float32, s float32)
+
+//go:noescape
+func leakyBackAVX2(dx, dy, x []float32, s float32)
+
+//go:noescape
 func expAVX512(dst, x []float32, shift float32)
 
 //go:noescape

@@ -22,5 +22,10 @@ func reluAVX2(dst, x []float32)          {}
 func reluBackAVX512(dx, dy, x []float32) {}
 func reluBackAVX2(dx, dy, x []float32)   {}
 
+func leakyAVX512(dst, x []float32, s float32)        {}
+func leakyAVX2(dst, x []float32, s float32)          {}
+func leakyBackAVX512(dx, dy, x []float32, s float32) {}
+func leakyBackAVX2(dx, dy, x []float32, s float32)   {}
+
 func expAVX512(dst, x []float32, shift float32) {}
 func sigmoidAVX512(dst, x []float32)            {}
