@@ -207,9 +207,10 @@ func checkCols[T Float](name string, g Window, x, cols *Tensor[T]) (n, c, h, w, 
 	if oh, ow, err = g.Out(h, w); err != nil {
 		return
 	}
-	want := []int{n, c * g.KH * g.KW, oh * ow}
-	if !sameShape(cols.Shape, want) {
-		err = fmt.Errorf("%w: %s of %v with window %+v needs columns %v, have %v", ErrShape, name, x.Shape, g, want, cols.Shape)
+	// The expected shape is built only for the error: a slice handed to fmt
+	// escapes, and the check runs on every call.
+	if s := cols.Shape; len(s) != 3 || s[0] != n || s[1] != c*g.KH*g.KW || s[2] != oh*ow {
+		err = fmt.Errorf("%w: %s of %v with window %+v needs columns %v, have %v", ErrShape, name, x.Shape, g, []int{n, c * g.KH * g.KW, oh * ow}, cols.Shape)
 	}
 	return
 }
@@ -248,8 +249,8 @@ func checkPool[T Float](name string, g Window, x, y *Tensor[T], idx []int) (n, c
 	if oh, ow, err = g.Out(h, w); err != nil {
 		return
 	}
-	if want := []int{n, c, oh, ow}; !sameShape(y.Shape, want) {
-		err = fmt.Errorf("%w: %s of %v with window %+v gives %v, have %v", ErrShape, name, x.Shape, g, want, y.Shape)
+	if s := y.Shape; len(s) != 4 || s[0] != n || s[1] != c || s[2] != oh || s[3] != ow {
+		err = fmt.Errorf("%w: %s of %v with window %+v gives %v, have %v", ErrShape, name, x.Shape, g, []int{n, c, oh, ow}, y.Shape)
 		return
 	}
 	if idx != nil && len(idx) != len(y.Data) {

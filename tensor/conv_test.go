@@ -4,7 +4,10 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
+
+	"github.com/descent-ml/descent/internal/parallel"
 )
 
 var windows = []Window{
@@ -190,5 +193,43 @@ func TestConvErrors(t *testing.T) {
 		if !errors.Is(err, ErrShape) {
 			t.Errorf("%s: err = %v, want ErrShape", name, err)
 		}
+	}
+}
+
+// The shape errors still name the shape wanted.
+func TestConvErrorMessages(t *testing.T) {
+	x := Zeros[float32](1, 2, 5, 5)
+	g := Window{KH: 3, KW: 3}
+	if err := Im2Col(Zeros[float32](1, 18, 8), x, g); err == nil || !strings.Contains(err.Error(), "needs columns [1 18 9], have [1 18 8]") {
+		t.Errorf("im2col: %v", err)
+	}
+	if err := AvgPool2D(Zeros[float32](1, 2, 3, 4), x, g); err == nil || !strings.Contains(err.Error(), "gives [1 2 3 3], have [1 2 3 4]") {
+		t.Errorf("avg-pool: %v", err)
+	}
+}
+
+// Im2Col, Col2Im and the pooling kernels allocate nothing, shape checks
+// included.
+func TestConvNoAlloc(t *testing.T) {
+	if raceEnabled {
+		t.Skip("race detector allocates")
+	}
+	defer parallel.SetThreads(parallel.SetThreads(2))
+	x, dx := Zeros[float32](4, 3, 12, 12), Zeros[float32](4, 3, 12, 12)
+	g := Window{KH: 3, KW: 3, PH: 1, PW: 1}
+	cs, _ := g.ColShape(4, 3, 12, 12)
+	cols := Zeros[float32](cs...)
+	pw := Window{KH: 2, KW: 2, SH: 2, SW: 2}
+	y := Zeros[float32](4, 3, 6, 6)
+	idx := make([]int, y.Len())
+	if n := testing.AllocsPerRun(20, func() {
+		_ = Im2Col(cols, x, g)
+		_ = Col2Im(dx, cols, g)
+		_ = MaxPool2D(y, idx, x, pw)
+		_ = MaxPool2DBackward(dx, y, idx, pw)
+		_ = AvgPool2D(y, x, pw)
+		_ = AvgPool2DBackward(dx, y, pw)
+	}); n != 0 {
+		t.Fatalf("%v allocations", n)
 	}
 }
