@@ -69,11 +69,12 @@
 //
 // Element-wise maps and their derivatives, reductions, softmax, im2col and
 // pooling run in Go, parallel in fixed chunks. For float32, ReLU, leaky
-// ReLU and their derivatives run in AVX-512 or AVX2 assembly, and exp
-// (softmax) and the sigmoid in AVX-512 assembly (internal/kernel, written
-// by hand) that performs exactly the Go code's operations, so results are
-// the same bits with or without it; float32 exp is a polynomial within 1
-// ulp. The ReLU family's Go loops select by the sign of x with conditional
-// moves, not branches (random signs would mispredict half of them).
-// float64 uses the math package throughout, for gradient checks.
+// ReLU and their derivatives, Add, AddRow (a bias) and ColSums (its
+// gradient) run in AVX-512 or AVX2 assembly, and exp (softmax) and the
+// sigmoid in AVX-512 assembly (internal/kernel, written by hand) that
+// performs exactly the Go code's operations, so results are the same bits
+// with or without it; float32 exp is a polynomial within 1 ulp. The ReLU
+// family's Go loops select by the sign of x with conditional moves, not
+// branches (random signs would mispredict half of them). float64 uses the
+// math package throughout, for gradient checks.
 package tensor

@@ -83,7 +83,11 @@ func (t *ewTask[T]) Run(lo, hi int) {
 	s := t.s
 	switch t.op {
 	case opAdd:
-		for i := range d {
+		k := 0
+		if unsafe.Sizeof(s) == 4 {
+			k = kernel.Add(as[float32](d), as[float32](a), as[float32](b))
+		}
+		for i := k; i < len(d); i++ {
 			d[i] = a[i] + b[i]
 		}
 	case opSub:
