@@ -2,7 +2,6 @@ package autograd
 
 import (
 	"math"
-	"unsafe"
 
 	"github.com/descent-ml/descent/internal/parallel"
 	"github.com/descent-ml/descent/tensor"
@@ -37,7 +36,6 @@ const (
 	kMask                    // d = 1 where a > 0, else s (ReLU's and leaky ReLU's derivative)
 	kBCE                     // d = max(a, 0) − a·b + log(1 + e^−|a|)
 	kBCEGrad                 // d = c · (σ(a) − b)
-	kReLUGrad                // d = a where b > 0, else 0
 )
 
 // fnKind names a smooth element-wise function.
@@ -121,9 +119,6 @@ func (t *ewTask[T]) Run(lo, hi int) {
 			v := float64(x)
 			d[i] = T(max(v, 0) - v*float64(b[i]) + math.Log1p(math.Exp(-math.Abs(v))))
 		}
-	case kReLUGrad:
-		b := t.b[lo:hi]
-		reluGrad(d, a, b[:len(d)])
 	case kBCEGrad:
 		b, c := t.b[lo:hi], t.c[lo:hi]
 		b, c = b[:len(d)], c[:len(d)]
@@ -131,41 +126,6 @@ func (t *ewTask[T]) Run(lo, hi int) {
 			d[i] = c[i] * (T(sigmoid(float64(x))) - b[i])
 		}
 	}
-}
-
-// reluGrad sets d = dy where x > 0 and 0 elsewhere (also at ±0 and for
-// negative NaNs), without branches: the sign of a gradient's input is
-// random, so a branch would be mispredicted half the time. The mask is
-// the sign bit of −b & ^b for the bits b of x read as a signed integer,
-// set exactly when b > 0.
-func reluGrad[T tensor.Float](d, dy, x []T) {
-	var z T
-	if unsafe.Sizeof(z) == 4 {
-		d32, dy32, x32 := asF32(d), asF32(dy), asF32(x)
-		dy32 = dy32[:len(d32)]
-		x32 = x32[:len(d32)]
-		for i, v := range x32 {
-			b := int32(math.Float32bits(v))
-			d32[i] = math.Float32frombits(math.Float32bits(dy32[i]) & uint32((-b&^b)>>31))
-		}
-		return
-	}
-	d64, dy64, x64 := asF64(d), asF64(dy), asF64(x)
-	dy64 = dy64[:len(d64)]
-	x64 = x64[:len(d64)]
-	for i, v := range x64 {
-		b := int64(math.Float64bits(v))
-		d64[i] = math.Float64frombits(math.Float64bits(dy64[i]) & uint64((-b&^b)>>63))
-	}
-}
-
-// asF32 and asF64 reinterpret a slice of T, which must be that type.
-func asF32[T tensor.Float](x []T) []float32 {
-	return unsafe.Slice((*float32)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
-}
-
-func asF64[T tensor.Float](x []T) []float64 {
-	return unsafe.Slice((*float64)(unsafe.Pointer(unsafe.SliceData(x))), len(x))
 }
 
 // broadcast handles the broadcasting kinds over [lo, hi).

@@ -138,10 +138,7 @@ func (g *Graph[T]) bwElementwise(n *node[T], gy *Var[T]) {
 			gx := g.alloc(x.Value.Shape...)
 			switch n.op {
 			case opReLU:
-				// Branch-free; tensor.ReLUBackward branches on the sign.
-				t := &g.k.ew
-				t.kind, t.d, t.a, t.b = kReLUGrad, gx.Value.Data, gy.Value.Data, x.Value.Data
-				t.run()
+				_ = tensor.ReLUBackward(&gx.Value, &gy.Value, &x.Value)
 			case opLeakyReLU:
 				_ = tensor.LeakyReLUBackward(&gx.Value, &gy.Value, &x.Value, T(n.s[0]))
 			case opSigmoid:

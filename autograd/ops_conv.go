@@ -10,8 +10,9 @@ import (
 // padding; its KH and KW may be left zero (they are the filters') or must
 // equal them.
 //
-// It runs as im2col and one matrix product per image; the backward pass
-// uses the saved columns for the filter gradient and col2im for the input
+// It runs as im2col and a batch of matrix products, one per image, packed
+// and computed together (tensor.GemmBatch); the backward pass uses the
+// saved columns for the filter gradient and col2im for the input
 // gradient. Convolution is bilinear, and its two adjoints (the input
 // gradient, a transposed convolution, and the filter gradient) are
 // operations of their own, so derivatives of every order are exact.
@@ -55,10 +56,8 @@ func (g *Graph[T]) conv(x, w *Var[T], win tensor.Window) *Var[T] {
 	cols := g.alloc(n, ckk, l)
 	_ = tensor.Im2Col(&cols.Value, &x.Value, win)
 	y := g.alloc(n, f, oh, ow)
-	for i := range n {
-		tensor.Gemm(false, false, f, l, ckk, 1, w.Value.Data, max(ckk, 1),
-			cols.Value.Data[i*ckk*l:], max(l, 1), 0, y.Value.Data[i*f*l:], max(l, 1))
-	}
+	tensor.GemmBatch(n, false, false, f, l, ckk, 1, w.Value.Data, max(ckk, 1), 0,
+		cols.Value.Data, max(l, 1), ckk*l, 0, y.Value.Data, max(l, 1), f*l)
 	if nd := g.record(opConv, y, x, w, nil); nd != nil {
 		nd.win, nd.aux = win, cols
 	}
@@ -72,10 +71,8 @@ func (g *Graph[T]) convInput(gy, w *Var[T], win tensor.Window, xShape []int) *Va
 	n, ckk := xShape[0], xShape[1]*win.KH*win.KW
 	l := gy.Value.Shape[2] * gy.Value.Shape[3]
 	dcols := g.alloc(n, ckk, l)
-	for i := range n {
-		tensor.Gemm(true, false, ckk, l, f, 1, w.Value.Data, max(ckk, 1),
-			gy.Value.Data[i*f*l:], max(l, 1), 0, dcols.Value.Data[i*ckk*l:], max(l, 1))
-	}
+	tensor.GemmBatch(n, true, false, ckk, l, f, 1, w.Value.Data, max(ckk, 1), 0,
+		gy.Value.Data, max(l, 1), f*l, 0, dcols.Value.Data, max(l, 1), ckk*l)
 	dx := g.alloc(xShape...)
 	_ = tensor.Col2Im(&dx.Value, &dcols.Value, win)
 	if nd := g.record(opConvInput, dx, gy, w, nil); nd != nil {
@@ -100,17 +97,9 @@ func (g *Graph[T]) convWeight(gy, x, cols *Var[T], win tensor.Window, wShape []i
 		dw = g.alloc(wShape...)
 		dst, beta = dw.Value.Data, 0
 	}
-	for i := range n {
-		b := beta
-		if i > 0 {
-			b = 1
-		}
-		tensor.Gemm(false, true, f, ckk, l, 1, gy.Value.Data[i*f*l:], max(l, 1),
-			cols.Value.Data[i*ckk*l:], max(l, 1), b, dst, max(ckk, 1))
-	}
-	if n == 0 && beta == 0 {
-		clear(dst)
-	}
+	// Summed over the images (a zero C stride), in order.
+	tensor.GemmBatch(n, false, true, f, ckk, l, 1, gy.Value.Data, max(l, 1), f*l,
+		cols.Value.Data, max(l, 1), ckk*l, beta, dst, max(ckk, 1), 0)
 	if dw != nil {
 		if nd := g.record(opConvWeight, dw, gy, x, nil); nd != nil {
 			nd.win = win

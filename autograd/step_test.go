@@ -72,6 +72,50 @@ func TestStepDoesNotAllocate(t *testing.T) {
 	}
 }
 
+// A convolutional step — convolution with bias, both poolings, their
+// backward passes and the input gradient of a convolution (col2im) —
+// allocates nothing either.
+func TestConvStepDoesNotAllocate(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector drops sync.Pool items")
+	}
+	rng := rand.New(rand.NewPCG(3, 3))
+	r := func(shape ...int) *tensor.Tensor[float32] {
+		x := tensor.Zeros[float32](shape...)
+		for i := range x.Data {
+			x.Data[i] = rng.Float32()*2 - 1
+		}
+		return x
+	}
+	x := r(4, 2, 12, 12)
+	w1, b1 := NewParam("w1", r(4, 2, 3, 3)), NewParam("b1", r(4))
+	w2 := NewParam("w2", r(6, 4, 3, 3))
+	w3 := NewParam("w3", r(5, 6*2*2))
+	labels := []int{0, 1, 2, 3}
+	g := NewGraph[float32]()
+	var err error
+	step := func() {
+		g.Reset()
+		h := g.Conv2d(g.Input(x), w1, b1, tensor.Window{PH: 1, PW: 1})
+		h = g.MaxPool2d(g.ReLU(h), tensor.Window{KH: 2, KW: 2, SH: 2, SW: 2})
+		h = g.Conv2d(h, w2, nil, tensor.Window{})
+		h = g.AvgPool2d(h, tensor.Window{KH: 2, KW: 2, SH: 2, SW: 2})
+		h = g.MatMul(g.Flatten(h), w3, false, true)
+		for _, p := range []*Var[float32]{w1, b1, w2, w3} {
+			p.ZeroGrad()
+		}
+		err = g.Backward(g.CrossEntropy(h, labels, ReduceMean))
+	}
+	step()
+	allocs := testing.AllocsPerRun(20, step)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if allocs != 0 {
+		t.Fatalf("a convolutional step allocates %v times after the first", allocs)
+	}
+}
+
 // A smaller last batch reuses the buffers of the larger ones.
 func TestSmallerBatchReusesBuffers(t *testing.T) {
 	if raceEnabled {

@@ -2,6 +2,7 @@ package tensor
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/descent-ml/descent/internal/kernel"
@@ -97,6 +98,12 @@ func BenchmarkFMAPeak(b *testing.B) {
 // written as float32).
 func BenchmarkOps(b *testing.B) {
 	x, y, d := Full[float32](0.5, 128, 512), Zeros[float32](128, 512), Zeros[float32](128, 512)
+	// Pre-activations of random sign, as in training.
+	xr, xr64, dy64 := Zeros[float32](128, 512), Zeros[float64](128, 512), Zeros[float64](128, 512)
+	for i := range xr.Data {
+		xr.Data[i] = float32(i*7919%1000) - 499.5
+		xr64.Data[i] = float64(xr.Data[i])
+	}
 	bias := Zeros[float32](512)
 	img := Full[float32](0.5, 32, 16, 28, 28)
 	g := Window{KH: 3, KW: 3, PH: 1, PW: 1}
@@ -105,6 +112,20 @@ func BenchmarkOps(b *testing.B) {
 	pooled := Zeros[float32](32, 16, 14, 14)
 	idx := make([]int, pooled.Len())
 	pw := Window{KH: 2, KW: 2, SH: 2, SW: 2}
+	// Pooling reads activations in no order (the maximum's position is
+	// random) and writes gradients to dimg.
+	pimg, dimg := Zeros[float32](32, 16, 28, 28), Zeros[float32](32, 16, 28, 28)
+	rng := rand.New(rand.NewPCG(1, 1))
+	for i := range pimg.Data {
+		pimg.Data[i] = rng.Float32()
+	}
+	// The convolutions of a LeNet-like network at batch 32: 5×5 over one
+	// padded 28×28 channel, and over six 14×14 channels.
+	l1, l2 := Window{KH: 5, KW: 5, PH: 2, PW: 2}, Window{KH: 5, KW: 5}
+	img1, img2 := Full[float32](0.5, 32, 1, 28, 28), Full[float32](0.5, 32, 6, 14, 14)
+	cs1, _ := l1.ColShape(32, 1, 28, 28)
+	cs2, _ := l2.ColShape(32, 6, 14, 14)
+	cols1, cols2 := Zeros[float32](cs1...), Zeros[float32](cs2...)
 	for _, bc := range []struct {
 		name  string
 		bytes int
@@ -114,6 +135,9 @@ func BenchmarkOps(b *testing.B) {
 		{"AddRow_128x512", 8 * x.Len(), func() { _ = AddRow(d, x, bias) }},
 		{"ReLU_128x512", 8 * x.Len(), func() { _ = ReLU(d, x) }},
 		{"ReLUBackward_128x512", 12 * x.Len(), func() { _ = ReLUBackward(d, y, x) }},
+		{"ReLUBackward_signs_128x512", 12 * x.Len(), func() { _ = ReLUBackward(d, y, xr) }},
+		{"ReLUBackward_signs_f64_128x512", 12 * x.Len(), func() { _ = ReLUBackward(dy64, dy64, xr64) }},
+		{"LeakyReLUBackward_signs_128x512", 12 * x.Len(), func() { _ = LeakyReLUBackward(d, y, xr, 0.01) }},
 		{"Sigmoid_128x512", 8 * x.Len(), func() { _ = Sigmoid(d, x) }},
 		{"Tanh_128x512", 8 * x.Len(), func() { _ = Tanh(d, x) }},
 		{"GELU_128x512", 8 * x.Len(), func() { _ = GELU(d, x) }},
@@ -121,7 +145,13 @@ func BenchmarkOps(b *testing.B) {
 		{"ColSums_128x512", 4 * x.Len(), func() { _ = ColSums(bias, x) }},
 		{"Im2Col_32x16x28x28_3x3", 4 * (img.Len() + cols.Len()), func() { _ = Im2Col(cols, img, g) }},
 		{"Col2Im_32x16x28x28_3x3", 4 * (img.Len() + cols.Len()), func() { _ = Col2Im(img, cols, g) }},
-		{"MaxPool2D_32x16x28x28_2x2", 4 * (img.Len() + pooled.Len()), func() { _ = MaxPool2D(pooled, idx, img, pw) }},
+		{"Im2Col_32x1x28x28_5x5p2", 4 * (img1.Len() + cols1.Len()), func() { _ = Im2Col(cols1, img1, l1) }},
+		{"Im2Col_32x6x14x14_5x5", 4 * (img2.Len() + cols2.Len()), func() { _ = Im2Col(cols2, img2, l2) }},
+		{"Col2Im_32x6x14x14_5x5", 4 * (img2.Len() + cols2.Len()), func() { _ = Col2Im(img2, cols2, l2) }},
+		{"MaxPool2D_32x16x28x28_2x2", 4 * (img.Len() + pooled.Len()), func() { _ = MaxPool2D(pooled, idx, pimg, pw) }},
+		{"MaxPool2DBackward_32x16x28x28_2x2", 4 * (img.Len() + pooled.Len()), func() { _ = MaxPool2DBackward(dimg, pooled, idx, pw) }},
+		{"AvgPool2D_32x16x28x28_2x2", 4 * (img.Len() + pooled.Len()), func() { _ = AvgPool2D(pooled, pimg, pw) }},
+		{"AvgPool2DBackward_32x16x28x28_2x2", 4 * (img.Len() + pooled.Len()), func() { _ = AvgPool2DBackward(dimg, pooled, pw) }},
 	} {
 		for _, th := range []int{1, 2} {
 			b.Run(fmt.Sprintf("%s/threads=%d", bc.name, th), func(b *testing.B) {

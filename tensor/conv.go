@@ -89,97 +89,271 @@ func runConv[T Float](op convOp, g Window, n, c, h, w, oh, ow int, x, y []T, idx
 
 // Run handles planes [lo, hi) (plane p is image p/C, channel p%C).
 func (t *convTask[T]) Run(lo, hi int) {
-	g, oh, ow, h, w := t.g, t.oh, t.ow, t.h, t.w
+	oh, ow := t.oh, t.ow
 	for p := lo; p < hi; p++ {
 		img := t.x[p*t.hw : (p+1)*t.hw]
 		switch t.op {
-		case opIm2Col, opCol2Im:
-			// Rows (c·KH + kh)·KW + kw of image n's [C·KH·KW, OH·OW] matrix.
-			cols := t.y[p*t.kk*oh*ow : (p+1)*t.kk*oh*ow]
-			if t.op == opCol2Im {
-				clear(img)
-			}
-			for kh := range g.KH {
-				for kw := range g.KW {
-					row := cols[(kh*g.KW+kw)*oh*ow : (kh*g.KW+kw+1)*oh*ow]
-					for i := range oh {
-						seg := row[i*ow : (i+1)*ow]
-						ih := i*t.sh - g.PH + kh
-						if ih < 0 || ih >= h {
-							if t.op == opIm2Col {
-								clear(seg)
-							}
-							continue
-						}
-						src := img[ih*w : (ih+1)*w]
-						for j := range seg {
-							iw := j*t.sw - g.PW + kw
-							if t.op == opIm2Col {
-								if iw >= 0 && iw < w {
-									seg[j] = src[iw]
-								} else {
-									seg[j] = 0
-								}
-							} else if iw >= 0 && iw < w {
-								src[iw] += seg[j]
-							}
-						}
-					}
-				}
-			}
-		case opMaxPool, opAvgPool:
-			out := t.y[p*oh*ow : (p+1)*oh*ow]
+		case opIm2Col:
+			t.im2col(img, t.y[p*t.kk*oh*ow:(p+1)*t.kk*oh*ow])
+		case opCol2Im:
+			t.col2im(img, t.y[p*t.kk*oh*ow:(p+1)*t.kk*oh*ow])
+		case opMaxPool:
 			var ix []int
 			if t.idx != nil {
 				ix = t.idx[p*oh*ow : (p+1)*oh*ow]
 			}
-			for i := range oh {
-				for j := range ow {
-					h0, w0 := i*t.sh-g.PH, j*t.sw-g.PW
-					best, arg := T(math.Inf(-1)), -1
-					var sum T
-					for ih := max(h0, 0); ih < min(h0+g.KH, h); ih++ {
-						for iw := max(w0, 0); iw < min(w0+g.KW, w); iw++ {
-							v := img[ih*w+iw]
-							sum += v
-							if v > best || arg < 0 || (v != v && best == best) {
-								best, arg = v, ih*w+iw
-							}
-						}
-					}
-					if t.op == opAvgPool {
-						out[i*ow+j] = sum / T(t.kk)
-						continue
-					}
-					out[i*ow+j] = best
-					if ix != nil {
-						ix[i*ow+j] = arg
-					}
-				}
-			}
+			t.maxPool(img, t.y[p*oh*ow:(p+1)*oh*ow], ix)
+		case opAvgPool:
+			t.avgPool(img, t.y[p*oh*ow:(p+1)*oh*ow])
 		case opMaxPoolBack:
 			clear(img)
 			dy := t.y[p*oh*ow : (p+1)*oh*ow]
 			ix := t.idx[p*oh*ow : (p+1)*oh*ow]
+			ix = ix[:len(dy)]
 			for k, g := range dy {
-				if a := ix[k]; a >= 0 && a < len(img) {
+				if a := ix[k]; uint(a) < uint(len(img)) {
 					img[a] += g
 				}
 			}
 		case opAvgPoolBack:
-			clear(img)
-			dy := t.y[p*oh*ow : (p+1)*oh*ow]
-			inv := 1 / T(t.kk)
-			for i := range oh {
-				for j := range ow {
-					h0, w0 := i*t.sh-g.PH, j*t.sw-g.PW
-					v := dy[i*ow+j] * inv
-					for ih := max(h0, 0); ih < min(h0+g.KH, h); ih++ {
-						row := img[ih*w : (ih+1)*w]
-						for iw := max(w0, 0); iw < min(w0+g.KW, w); iw++ {
-							row[iw] += v
-						}
+			t.avgPoolBack(img, t.y[p*oh*ow:(p+1)*oh*ow])
+		}
+	}
+}
+
+// span returns the outputs [lo, hi) of a window dimension whose input
+// index o·s − pad + k lies in [0, size), for o < out.
+func span(k, pad, s, size, out int) (lo, hi int) {
+	if pad > k {
+		lo = (pad - k + s - 1) / s
+	}
+	if last := size - 1 + pad - k; last >= 0 {
+		hi = min(out, last/s+1)
+	}
+	return min(lo, out), max(hi, min(lo, out))
+}
+
+// inside returns the outputs [lo, hi) of a window dimension whose whole
+// window o·s − pad + [0, kk) lies in [0, size).
+func inside(kk, pad, s, size, out int) (lo, hi int) {
+	lo, _ = span(0, pad, s, size, out)
+	_, hi = span(kk-1, pad, s, size, out)
+	return lo, max(lo, hi)
+}
+
+// im2col writes the KH·KW rows of one plane's columns: row (kh, kw) holds
+// the input at (i·SH − PH + kh, j·SW − PW + kw) for every output (i, j).
+// The outputs whose input lies in the image form one rectangle a row;
+// the rest is padding. Stride-1 rows are copied whole.
+func (t *convTask[T]) im2col(img, cols []T) {
+	g, oh, ow, w := t.g, t.oh, t.ow, t.w
+	sh, sw := t.sh, t.sw
+	for kh := range g.KH {
+		ilo, ihi := span(kh, g.PH, sh, t.h, oh)
+		for kw := range g.KW {
+			row := cols[(kh*g.KW+kw)*oh*ow : (kh*g.KW+kw+1)*oh*ow]
+			jlo, jhi := span(kw, g.PW, sw, w, ow)
+			clear(row[:ilo*ow])
+			clear(row[ihi*ow:])
+			if jlo == jhi {
+				clear(row[ilo*ow : ihi*ow])
+				continue
+			}
+			for i := ilo; i < ihi; i++ {
+				seg := row[i*ow : (i+1)*ow]
+				off := (i*sh-g.PH+kh)*w + jlo*sw - g.PW + kw
+				clear(seg[:jlo])
+				clear(seg[jhi:])
+				if sw == 1 {
+					copy(seg[jlo:jhi], img[off:])
+					continue
+				}
+				for j := jlo; j < jhi; j++ {
+					seg[j] = img[off]
+					off += sw
+				}
+			}
+		}
+	}
+}
+
+// col2im sums one plane's columns back into img, the adjoint of im2col.
+func (t *convTask[T]) col2im(img, cols []T) {
+	g, oh, ow, w := t.g, t.oh, t.ow, t.w
+	sh, sw := t.sh, t.sw
+	clear(img)
+	for kh := range g.KH {
+		ilo, ihi := span(kh, g.PH, sh, t.h, oh)
+		for kw := range g.KW {
+			row := cols[(kh*g.KW+kw)*oh*ow : (kh*g.KW+kw+1)*oh*ow]
+			jlo, jhi := span(kw, g.PW, sw, w, ow)
+			if jlo == jhi {
+				continue
+			}
+			for i := ilo; i < ihi; i++ {
+				seg := row[i*ow+jlo : i*ow+jhi]
+				off := (i*sh-g.PH+kh)*w + jlo*sw - g.PW + kw
+				if sw == 1 {
+					dst := img[off : off+len(seg)]
+					for j, v := range seg {
+						dst[j] += v
 					}
+					continue
+				}
+				for _, v := range seg {
+					img[off] += v
+					off += sw
+				}
+			}
+		}
+	}
+}
+
+// maxPool pools one plane. Windows wholly inside the image take a path
+// without bounds or branches on the data: the running maximum and, by a
+// conditional move, the position of the first one; a NaN in the window
+// (the maximum comes out NaN) sends it down the general path, which lets
+// the first NaN win.
+func (t *convTask[T]) maxPool(img, out []T, ix []int) {
+	g, oh, ow, w := t.g, t.oh, t.ow, t.w
+	ilo, ihi := inside(g.KH, g.PH, t.sh, t.h, oh)
+	jlo, jhi := inside(g.KW, g.PW, t.sw, w, ow)
+	store := func(k, arg int) {
+		out[k] = img[arg]
+		if ix != nil {
+			ix[k] = arg
+		}
+	}
+	for i := range oh {
+		if i < ilo || i >= ihi {
+			for j := range ow {
+				store(i*ow+j, t.maxAt(img, i, j))
+			}
+			continue
+		}
+		for j := range jlo {
+			store(i*ow+j, t.maxAt(img, i, j))
+		}
+		base := (i*t.sh-g.PH)*w - g.PW
+		for j := jlo; j < jhi; j++ {
+			var best T
+			var arg int
+			if g.KH == 2 && g.KW == 2 {
+				best, arg = max2x2(img, base+j*t.sw, w)
+			} else {
+				best, arg = maxWin(img, base+j*t.sw, w, g.KH, g.KW)
+			}
+			if best != best {
+				arg = t.maxAt(img, i, j)
+			}
+			store(i*ow+j, arg)
+		}
+		for j := jhi; j < ow; j++ {
+			store(i*ow+j, t.maxAt(img, i, j))
+		}
+	}
+}
+
+// maxWin returns the maximum of the kh×kw window at base in an image w
+// wide (NaN if the window holds one) and the position of its first
+// occurrence when it is not NaN. The comparisons select by conditional
+// moves: the maximum's position is random, and a branch on it would be
+// mispredicted.
+func maxWin[T Float](img []T, base, w, kh, kw int) (best T, arg int) {
+	best, arg = img[base], base
+	for r := base; r < base+kh*w; r += w {
+		for k, v := range img[r : r+kw] {
+			a := r + k
+			if v > best {
+				arg = a
+			}
+			best = max(best, v)
+		}
+	}
+	return best, arg
+}
+
+// max2x2 is maxWin for a 2×2 window.
+func max2x2[T Float](img []T, base, w int) (best T, arg int) {
+	r0, r1 := img[base:base+2], img[base+w:base+w+2]
+	best, arg = r0[0], base
+	if r0[1] > best {
+		arg = base + 1
+	}
+	best = max(best, r0[1])
+	if r1[0] > best {
+		arg = base + w
+	}
+	best = max(best, r1[0])
+	if r1[1] > best {
+		arg = base + w + 1
+	}
+	return max(best, r1[1]), arg
+}
+
+// maxAt returns the position of the maximum of window (i, j), the first
+// one on ties, a NaN counting as largest. The window holds at least one
+// input element (padding is at most half the window).
+func (t *convTask[T]) maxAt(img []T, i, j int) int {
+	g, w := t.g, t.w
+	h0, w0 := i*t.sh-g.PH, j*t.sw-g.PW
+	best, arg := T(math.Inf(-1)), -1
+	for ih := max(h0, 0); ih < min(h0+g.KH, t.h); ih++ {
+		for iw := max(w0, 0); iw < min(w0+g.KW, w); iw++ {
+			v := img[ih*w+iw]
+			if v > best || arg < 0 || (v != v && best == best) {
+				best, arg = v, ih*w+iw
+			}
+		}
+	}
+	return arg
+}
+
+// avgPool averages one plane's windows, padding counted as zeros.
+func (t *convTask[T]) avgPool(img, out []T) {
+	g, oh, ow, w := t.g, t.oh, t.ow, t.w
+	sh, sw := t.sh, t.sw
+	ilo, ihi := inside(g.KH, g.PH, sh, t.h, oh)
+	jlo, jhi := inside(g.KW, g.PW, sw, w, ow)
+	kk := T(t.kk)
+	for i := range oh {
+		h0 := i*sh - g.PH
+		for j := range ow {
+			w0 := j*sw - g.PW
+			var sum T
+			if i >= ilo && i < ihi && j >= jlo && j < jhi {
+				for kh := range g.KH {
+					for _, v := range img[(h0+kh)*w+w0 : (h0+kh)*w+w0+g.KW] {
+						sum += v
+					}
+				}
+			} else {
+				for ih := max(h0, 0); ih < min(h0+g.KH, t.h); ih++ {
+					for _, v := range img[ih*w+max(w0, 0) : ih*w+min(w0+g.KW, w)] {
+						sum += v
+					}
+				}
+			}
+			out[i*ow+j] = sum / kk
+		}
+	}
+}
+
+// avgPoolBack spreads each of one plane's output gradients over its window.
+func (t *convTask[T]) avgPoolBack(img, dy []T) {
+	g, oh, ow, w := t.g, t.oh, t.ow, t.w
+	sh, sw := t.sh, t.sw
+	clear(img)
+	inv := 1 / T(t.kk)
+	for i := range oh {
+		h0 := i*sh - g.PH
+		for j := range ow {
+			w0 := j*sw - g.PW
+			v := dy[i*ow+j] * inv
+			for ih := max(h0, 0); ih < min(h0+g.KH, t.h); ih++ {
+				row := img[ih*w+max(w0, 0) : ih*w+min(w0+g.KW, w)]
+				for k := range row {
+					row[k] += v
 				}
 			}
 		}
@@ -207,9 +381,10 @@ func checkCols[T Float](name string, g Window, x, cols *Tensor[T]) (n, c, h, w, 
 	if oh, ow, err = g.Out(h, w); err != nil {
 		return
 	}
-	want := []int{n, c * g.KH * g.KW, oh * ow}
-	if !sameShape(cols.Shape, want) {
-		err = fmt.Errorf("%w: %s of %v with window %+v needs columns %v, have %v", ErrShape, name, x.Shape, g, want, cols.Shape)
+	// The expected shape is built only for the error: a slice handed to fmt
+	// escapes, and the check runs on every call.
+	if s := cols.Shape; len(s) != 3 || s[0] != n || s[1] != c*g.KH*g.KW || s[2] != oh*ow {
+		err = fmt.Errorf("%w: %s of %v with window %+v needs columns %v, have %v", ErrShape, name, x.Shape, g, []int{n, c * g.KH * g.KW, oh * ow}, cols.Shape)
 	}
 	return
 }
@@ -248,8 +423,8 @@ func checkPool[T Float](name string, g Window, x, y *Tensor[T], idx []int) (n, c
 	if oh, ow, err = g.Out(h, w); err != nil {
 		return
 	}
-	if want := []int{n, c, oh, ow}; !sameShape(y.Shape, want) {
-		err = fmt.Errorf("%w: %s of %v with window %+v gives %v, have %v", ErrShape, name, x.Shape, g, want, y.Shape)
+	if s := y.Shape; len(s) != 4 || s[0] != n || s[1] != c || s[2] != oh || s[3] != ow {
+		err = fmt.Errorf("%w: %s of %v with window %+v gives %v, have %v", ErrShape, name, x.Shape, g, []int{n, c, oh, ow}, y.Shape)
 		return
 	}
 	if idx != nil && len(idx) != len(y.Data) {

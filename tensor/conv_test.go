@@ -4,7 +4,10 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
+
+	"github.com/descent-ml/descent/internal/parallel"
 )
 
 var windows = []Window{
@@ -15,6 +18,9 @@ var windows = []Window{
 	{KH: 1, KW: 1},
 	{KH: 3, KW: 2, SH: 3, SW: 2, PH: 1, PW: 1},
 	{KH: 7, KW: 6},
+	{KH: 3, KW: 3, PH: 2, PW: 2},               // rows and columns wholly padding
+	{KH: 2, KW: 4, SH: 3, SW: 3, PH: 2, PW: 3}, // strides over padding
+	{KH: 1, KW: 1, PH: 1, PW: 1},
 }
 
 func dot(a, b []float64) float64 {
@@ -155,7 +161,9 @@ func TestPool(t *testing.T) {
 						if !closeTo(ya.Data[k], sum/float64(g.KH*g.KW), 1e-12) {
 							t.Fatalf("%+v: avg-pool[%d] = %v, want %v", g, k, ya.Data[k], sum/float64(g.KH*g.KW))
 						}
-						want.Data[(b*c+ch)*h*w+arg] += dy.Data[k]
+						if maxOK {
+							want.Data[(b*c+ch)*h*w+arg] += dy.Data[k]
+						}
 					}
 				}
 			}
@@ -189,6 +197,95 @@ func TestConvErrors(t *testing.T) {
 	} {
 		if !errors.Is(err, ErrShape) {
 			t.Errorf("%s: err = %v, want ErrShape", name, err)
+		}
+	}
+}
+
+// The shape errors still name the shape wanted.
+func TestConvErrorMessages(t *testing.T) {
+	x := Zeros[float32](1, 2, 5, 5)
+	g := Window{KH: 3, KW: 3}
+	if err := Im2Col(Zeros[float32](1, 18, 8), x, g); err == nil || !strings.Contains(err.Error(), "needs columns [1 18 9], have [1 18 8]") {
+		t.Errorf("im2col: %v", err)
+	}
+	if err := AvgPool2D(Zeros[float32](1, 2, 3, 4), x, g); err == nil || !strings.Contains(err.Error(), "gives [1 2 3 3], have [1 2 3 4]") {
+		t.Errorf("avg-pool: %v", err)
+	}
+}
+
+// Im2Col, Col2Im and the pooling kernels allocate nothing, shape checks
+// included.
+func TestConvNoAlloc(t *testing.T) {
+	if raceEnabled {
+		t.Skip("race detector allocates")
+	}
+	defer parallel.SetThreads(parallel.SetThreads(2))
+	x, dx := Zeros[float32](4, 3, 12, 12), Zeros[float32](4, 3, 12, 12)
+	g := Window{KH: 3, KW: 3, PH: 1, PW: 1}
+	cs, _ := g.ColShape(4, 3, 12, 12)
+	cols := Zeros[float32](cs...)
+	pw := Window{KH: 2, KW: 2, SH: 2, SW: 2}
+	y := Zeros[float32](4, 3, 6, 6)
+	idx := make([]int, y.Len())
+	if n := testing.AllocsPerRun(20, func() {
+		_ = Im2Col(cols, x, g)
+		_ = Col2Im(dx, cols, g)
+		_ = MaxPool2D(y, idx, x, pw)
+		_ = MaxPool2DBackward(dx, y, idx, pw)
+		_ = AvgPool2D(y, x, pw)
+		_ = AvgPool2DBackward(dx, y, pw)
+	}); n != 0 {
+		t.Fatalf("%v allocations", n)
+	}
+}
+
+// Max-pooling with ties, signed zeros, infinities and NaNs: the first
+// maximum wins, a NaN counts as largest (the first NaN wins), and the
+// output is that element, bit for bit.
+func TestMaxPoolTiesAndNaN(t *testing.T) {
+	rng := rand.New(rand.NewPCG(4, 4))
+	vals := []float32{-1, 0, float32(math.Copysign(0, -1)), 1, float32(math.Inf(-1)), float32(math.NaN())}
+	const n, c, h, w = 2, 3, 9, 8
+	for _, g := range append(windows, Window{KH: 3, KW: 3, SH: 1, SW: 1}, Window{KH: 2, KW: 2, SH: 1, SW: 1, PH: 1, PW: 1}) {
+		if g.PH*2 > g.KH || g.PW*2 > g.KW {
+			continue
+		}
+		x := Zeros[float32](n, c, h, w)
+		for i := range x.Data {
+			// Mostly NaN-free planes, so the fast path's windows are seen
+			// with and without NaNs.
+			k := rng.IntN(len(vals) - 1)
+			if rng.IntN(40) == 0 {
+				k = len(vals) - 1
+			}
+			x.Data[i] = vals[k]
+		}
+		oh, ow, _ := g.Out(h, w)
+		sh, sw := g.strides()
+		y := Zeros[float32](n, c, oh, ow)
+		idx := make([]int, y.Len())
+		if err := MaxPool2D(y, idx, x, g); err != nil {
+			t.Fatal(err)
+		}
+		for p := range n * c {
+			img := x.Data[p*h*w : (p+1)*h*w]
+			for i := range oh {
+				for j := range ow {
+					best, arg := float32(math.Inf(-1)), -1
+					for ih := max(i*sh-g.PH, 0); ih < min(i*sh-g.PH+g.KH, h); ih++ {
+						for iw := max(j*sw-g.PW, 0); iw < min(j*sw-g.PW+g.KW, w); iw++ {
+							v := img[ih*w+iw]
+							if arg < 0 || v > best || (v != v && best == best) {
+								best, arg = v, ih*w+iw
+							}
+						}
+					}
+					k := p*oh*ow + i*ow + j
+					if idx[k] != arg || math.Float32bits(y.Data[k]) != math.Float32bits(img[arg]) {
+						t.Fatalf("%+v: plane %d (%d, %d): %v at %d, want %v at %d", g, p, i, j, y.Data[k], idx[k], best, arg)
+					}
+				}
+			}
 		}
 	}
 }

@@ -83,7 +83,11 @@ func (t *ewTask[T]) Run(lo, hi int) {
 	s := t.s
 	switch t.op {
 	case opAdd:
-		for i := range d {
+		k := 0
+		if unsafe.Sizeof(s) == 4 {
+			k = kernel.Add(as[float32](d), as[float32](a), as[float32](b))
+		}
+		for i := k; i < len(d); i++ {
 			d[i] = a[i] + b[i]
 		}
 	case opSub:
@@ -115,29 +119,19 @@ func (t *ewTask[T]) Run(lo, hi int) {
 		if unsafe.Sizeof(s) == 4 {
 			k = kernel.ReLUBackward(as[float32](d), as[float32](a), as[float32](b))
 		}
-		for i, x := range b[k:] {
-			i += k
-			if x > 0 {
-				d[i] = a[i]
-			} else {
-				d[i] = 0
-			}
-		}
+		reluBack(d[k:], a[k:], b[k:])
 	case opLeaky:
-		for i, x := range a {
-			if x < 0 {
-				x *= s
-			}
-			d[i] = x
+		k := 0
+		if unsafe.Sizeof(s) == 4 {
+			k = kernel.LeakyReLU(as[float32](d), as[float32](a), conv[float32](s))
 		}
+		leaky(d[k:], a[k:], s)
 	case opLeakyBack:
-		for i, x := range b {
-			if x > 0 {
-				d[i] = a[i]
-			} else {
-				d[i] = s * a[i]
-			}
+		k := 0
+		if unsafe.Sizeof(s) == 4 {
+			k = kernel.LeakyReLUBackward(as[float32](d), as[float32](a), as[float32](b), conv[float32](s))
 		}
+		leakyBack(d[k:], a[k:], b[k:], s)
 	case opSigmoid:
 		k := 0
 		if unsafe.Sizeof(s) == 4 {
@@ -170,6 +164,90 @@ func (t *ewTask[T]) Run(lo, hi int) {
 			pdf := math.Exp(-0.5*v*v) / math.Sqrt(2*math.Pi)
 			d[i] = T(float64(a[i]) * (cdf + v*pdf))
 		}
+	}
+}
+
+// The ReLU family's loops choose between two values by the sign of x. That
+// sign is random in a network's activations, so a branch would be
+// mispredicted half the time (five times slower than the whole loop run
+// without one); they select bit patterns instead, which compiles to a
+// conditional move, and do exactly what the branches would: NaN x counts
+// as not positive and not negative, and s·v or 1·v is the same bits as the
+// branch's s·v or v.
+
+// reluBack sets d = dy where x > 0 and 0 elsewhere.
+func reluBack[T Float](d, dy, x []T) {
+	var z T
+	if unsafe.Sizeof(z) == 4 {
+		d, dy, x := as[float32](d), as[float32](dy), as[float32](x)
+		dy, x = dy[:len(d)], x[:len(d)]
+		for i, v := range x {
+			m := uint32(0)
+			if v > 0 {
+				m = ^uint32(0)
+			}
+			d[i] = math.Float32frombits(math.Float32bits(dy[i]) & m)
+		}
+		return
+	}
+	d64, dy64, x64 := as[float64](d), as[float64](dy), as[float64](x)
+	dy64, x64 = dy64[:len(d64)], x64[:len(d64)]
+	for i, v := range x64 {
+		m := uint64(0)
+		if v > 0 {
+			m = ^uint64(0)
+		}
+		d64[i] = math.Float64frombits(math.Float64bits(dy64[i]) & m)
+	}
+}
+
+// leaky sets d = s·x where x < 0 and x elsewhere.
+func leaky[T Float](d, x []T, s T) {
+	if unsafe.Sizeof(s) == 4 {
+		d, x, sb := as[float32](d), as[float32](x), math.Float32bits(conv[float32](s))
+		x = x[:len(d)]
+		for i, v := range x {
+			m := uint32(0x3f800000) // 1
+			if v < 0 {
+				m = sb
+			}
+			d[i] = v * math.Float32frombits(m)
+		}
+		return
+	}
+	d64, x64, sb := as[float64](d), as[float64](x), math.Float64bits(conv[float64](s))
+	x64 = x64[:len(d64)]
+	for i, v := range x64 {
+		m := uint64(0x3ff0000000000000) // 1
+		if v < 0 {
+			m = sb
+		}
+		d64[i] = v * math.Float64frombits(m)
+	}
+}
+
+// leakyBack sets d = dy where x > 0 and s·dy elsewhere.
+func leakyBack[T Float](d, dy, x []T, s T) {
+	if unsafe.Sizeof(s) == 4 {
+		d, dy, x, sb := as[float32](d), as[float32](dy), as[float32](x), math.Float32bits(conv[float32](s))
+		dy, x = dy[:len(d)], x[:len(d)]
+		for i, v := range x {
+			m := sb
+			if v > 0 {
+				m = 0x3f800000
+			}
+			d[i] = dy[i] * math.Float32frombits(m)
+		}
+		return
+	}
+	d64, dy64, x64, sb := as[float64](d), as[float64](dy), as[float64](x), math.Float64bits(conv[float64](s))
+	dy64, x64 = dy64[:len(d64)], x64[:len(d64)]
+	for i, v := range x64 {
+		m := sb
+		if v > 0 {
+			m = 0x3ff0000000000000
+		}
+		d64[i] = dy64[i] * math.Float64frombits(m)
 	}
 }
 

@@ -5,7 +5,9 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"unsafe"
 
+	"github.com/descent-ml/descent/internal/kernel"
 	"github.com/descent-ml/descent/internal/parallel"
 )
 
@@ -86,6 +88,79 @@ func TestElementwise(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// reluFamily checks ReLU's and leaky ReLU's derivatives, and leaky ReLU,
+// against their branching definitions bit for bit, at special values (NaN,
+// ±0, ±Inf, subnormals) and random signs, over a length that leaves a tail
+// after the SIMD blocks.
+func reluFamily[T Float](t *testing.T) {
+	const slope = 0.01
+	nan, inf := T(math.NaN()), T(math.Inf(1))
+	negZero := T(math.Copysign(0, -1))
+	special := []T{nan, -nan, 0, negZero, inf, -inf, T(math.SmallestNonzeroFloat64), -T(math.SmallestNonzeroFloat64), 1e-40, -1e-40, 3, -3}
+	rng := rand.New(rand.NewPCG(3, 3))
+	const n = 1000
+	x, dy := Zeros[T](n), Zeros[T](n)
+	for i := range x.Data {
+		x.Data[i] = T(rng.NormFloat64())
+		dy.Data[i] = T(rng.NormFloat64())
+	}
+	for i, v := range special { // every special x, and every special dy at both signs of x
+		x.Data[i] = v
+		x.Data[100+2*i], dy.Data[100+2*i] = 1, v
+		x.Data[101+2*i], dy.Data[101+2*i] = -1, v
+		x.Data[n-1-i] = v // in the Go tail
+	}
+	bits := func(v T) uint64 {
+		if v != v {
+			return 1 // any NaN
+		}
+		if unsafe.Sizeof(v) == 4 {
+			return uint64(math.Float32bits(float32(v)))
+		}
+		return math.Float64bits(float64(v))
+	}
+	d := Zeros[T](n)
+	check := func(name string, ref func(x, dy T) T) {
+		t.Helper()
+		for i, v := range x.Data {
+			if want := ref(v, dy.Data[i]); bits(d.Data[i]) != bits(want) {
+				t.Fatalf("%s %s at x=%v dy=%v: %v, want %v", kernel.ISA(), name, v, dy.Data[i], d.Data[i], want)
+			}
+		}
+	}
+	_ = ReLUBackward(d, dy, x)
+	check("relu'", func(x, dy T) T {
+		if x > 0 {
+			return dy
+		}
+		return 0
+	})
+	_ = LeakyReLUBackward(d, dy, x, slope)
+	check("leaky relu'", func(x, dy T) T {
+		if x > 0 {
+			return dy
+		}
+		return slope * dy
+	})
+	_ = LeakyReLU(d, x, slope)
+	check("leaky relu", func(x, dy T) T {
+		if x < 0 {
+			return slope * x
+		}
+		return x
+	})
+}
+
+func TestReLUFamilyBits(t *testing.T) {
+	defer func(e, e5 bool) { kernel.Enabled, kernel.AVX512 = e, e5 }(kernel.Enabled, kernel.AVX512)
+	simd := kernel.Enabled
+	for _, mode := range []struct{ simd, avx512 bool }{{simd, true}, {simd, false}, {false, false}} {
+		kernel.Enabled, kernel.AVX512 = mode.simd, mode.avx512
+		t.Run("float32/"+kernel.ISA(), reluFamily[float32])
+		t.Run("float64/"+kernel.ISA(), reluFamily[float64])
 	}
 }
 

@@ -26,26 +26,56 @@ import (
 // has them (see the package documentation); float64 products use them too,
 // with the portable Go kernel elsewhere.
 func Gemm[T Float](transA, transB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
-	checkMat("A", transA, m, k, a, lda)
-	checkMat("B", transB, k, n, b, ldb)
-	checkMat("C", false, m, n, c, ldc)
-	if m == 0 || n == 0 {
+	GemmBatch(1, transA, transB, m, n, k, alpha, a, lda, 0, b, ldb, 0, beta, c, ldc, 0)
+}
+
+// GemmBatch computes count products of the same shape at once:
+// C_i = alpha·op(A_i)·op(B_i) + beta·C_i for i < count, where X_i is the
+// matrix that starts at X[i·strideX] (a stride of 0 shares one matrix
+// among all products, as the filters of a convolution over a batch of
+// images). With strideC == 0 the products are summed into one C instead,
+// C = alpha·Σ_i op(A_i)·op(B_i) + beta·C (a filter gradient, summed over
+// the images). The C_i must not overlap each other, A or B.
+//
+// The result is the same, bit for bit, as count calls of Gemm (with beta,
+// then 1, when summing), but small products (those packed whole) share
+// two parallel passes, one to pack and one to compute, instead of two
+// each, and a shared operand is packed once: the cores split a batch of
+// products, where a single small product leaves them waiting on each
+// other. It panics as Gemm does, and on a negative count or stride.
+func GemmBatch[T Float](count int, transA, transB bool, m, n, k int, alpha T, a []T, lda, strideA int, b []T, ldb, strideB int, beta T, c []T, ldc, strideC int) {
+	if count < 0 || strideA < 0 || strideB < 0 || strideC < 0 {
+		panic(fmt.Sprintf("tensor: GemmBatch: negative count %d or stride (%d, %d, %d)", count, strideA, strideB, strideC))
+	}
+	if last := count - 1; last >= 0 { // the last operands are the farthest out
+		checkMat("A", transA, m, k, a[min(last*strideA, len(a)):], lda)
+		checkMat("B", transB, k, n, b[min(last*strideB, len(b)):], ldb)
+		checkMat("C", false, m, n, c[min(last*strideC, len(c)):], ldc)
+	} else if strideC == 0 {
+		checkMat("C", false, m, n, c, ldc)
+	}
+	if m == 0 || n == 0 || count == 0 && strideC != 0 {
 		return
 	}
-	if k == 0 || alpha == 0 {
-		scaleMat(m, n, beta, c, ldc)
+	if k == 0 || alpha == 0 || count == 0 {
+		for i := range max(count, 1) {
+			scaleMat(m, n, beta, c[i*strideC:], ldc)
+			if strideC == 0 {
+				break
+			}
+		}
 		return
 	}
 	if unsafe.Sizeof(alpha) == 4 {
 		w := ws32.Get().(*gemmWork[float32])
-		w.run(kernel.Sgemm(), transA, transB, m, n, k, conv[float32](alpha), as[float32](a), lda,
-			as[float32](b), ldb, conv[float32](beta), as[float32](c), ldc)
+		w.run(kernel.Sgemm(), transA, transB, m, n, k, conv[float32](alpha), as[float32](a), lda, strideA,
+			as[float32](b), ldb, strideB, conv[float32](beta), as[float32](c), ldc, strideC, count)
 		ws32.Put(w)
 		return
 	}
 	w := ws64.Get().(*gemmWork[float64])
-	w.run(kernel.Dgemm(), transA, transB, m, n, k, conv[float64](alpha), as[float64](a), lda,
-		as[float64](b), ldb, conv[float64](beta), as[float64](c), ldc)
+	w.run(kernel.Dgemm(), transA, transB, m, n, k, conv[float64](alpha), as[float64](a), lda, strideA,
+		as[float64](b), ldb, strideB, conv[float64](beta), as[float64](c), ldc, strideC, count)
 	ws64.Put(w)
 }
 
@@ -135,6 +165,14 @@ type gemmWork[T Float] struct {
 	tiles      []T  // one maxTile scratch tile per compute chunk
 	pack       packTask[T]
 	comp       compTask[T]
+	// A batch (whole packing only): count products, operand X_i at
+	// X[i·sX]; nA and nB are the distinct A_i and B_i packed (1 when
+	// shared), sizeA and sizeB the packed size of one. reduce sums the
+	// products into one C.
+	count, sA, sB, sC int
+	nA, nB            int
+	sizeA, sizeB      int
+	reduce            bool
 }
 
 func newWork[T Float]() *gemmWork[T] {
@@ -160,10 +198,13 @@ func padded(m, n, mr, nr int) int {
 // Whole-product packing: when packed op(A) and op(B) are at most this many
 // elements, both are packed in one parallel pass and every tile computed
 // in a second, two barriers in all (the layer shapes of an MLP all fit).
-// Variables so tests can force the blocked path.
+// A batch of such products is packed and computed together, as many
+// products at a time as fit in wholeBatch packed elements. Variables so
+// tests can force the blocked path and small groups.
 var (
-	wholeA = 1 << 18
-	wholeB = 1 << 20
+	wholeA     = 1 << 18
+	wholeB     = 1 << 20
+	wholeBatch = 1 << 17
 )
 
 func grow[T Float](buf []T, n int) []T {
@@ -173,7 +214,7 @@ func grow[T Float](buf []T, n int) []T {
 	return buf[:cap(buf)]
 }
 
-func (w *gemmWork[T]) run(g kernel.Gemm[T], tA, tB bool, m, n, k int, alpha T, a []T, lda int, b []T, ldb int, beta T, c []T, ldc int) {
+func (w *gemmWork[T]) run(g kernel.Gemm[T], tA, tB bool, m, n, k int, alpha T, a []T, lda, sA int, b []T, ldb, sB int, beta T, c []T, ldc, sC, count int) {
 	w.g = g
 	w.tC = false
 	// A narrow C (n = 10 outputs) wastes most of each NR-wide tile; the
@@ -182,12 +223,13 @@ func (w *gemmWork[T]) run(g kernel.Gemm[T], tA, tB bool, m, n, k int, alpha T, a
 		m, n = n, m
 		a, b = b, a
 		lda, ldb = ldb, lda
+		sA, sB = sB, sA
 		tA, tB = !tB, !tA
 		w.tC = true
 	}
 	w.tA, w.tB, w.m, w.n, w.k = tA, tB, m, n, k
-	w.alpha, w.a, w.b, w.c, w.lda, w.ldb, w.ldc = alpha, a, b, c, lda, ldb, ldc
-	w.beta = beta
+	w.alpha, w.lda, w.ldb, w.ldc = alpha, lda, ldb, ldc
+	w.reduce = sC == 0 && count > 1
 	kcMax := kcMax32
 	if unsafe.Sizeof(alpha) == 8 {
 		kcMax = kcMax64
@@ -195,39 +237,84 @@ func (w *gemmWork[T]) run(g kernel.Gemm[T], tA, tB bool, m, n, k int, alpha T, a
 	kc := blocks(k, kcMax, 1)
 	panA, panB := (m+g.MR-1)/g.MR, (n+g.NR-1)/g.NR
 	if panA*g.MR*k <= wholeA && panB*g.NR*k <= wholeB {
-		w.whole = true
 		// With few row panels each element of B is used once or twice:
 		// copying it into panels would cost more than reading it where
 		// it is (rows of B are already NR-wide runs).
-		w.directB = !tB && panA <= 3
-		w.packA, w.packB = grow(w.packA, panA*g.MR*k), grow(w.packB, panB*g.NR*k)
-		w.i0, w.j0, w.p0, w.kc, w.panA, w.panB, w.packBToo = 0, 0, 0, kc, panA, panB, true
-		nkb := (k + kc - 1) / kc
-		parallel.Run(nkb*(panA+panB), max(1, (1<<14)/(kc*g.MR)), &w.pack)
-		w.compute(panA*panB, 2*g.MR*g.NR*k)
+		w.whole, w.directB = true, !tB && panA <= 3
+		w.sizeA, w.sizeB = panA*g.MR*k, panB*g.NR*k
+		// Products per group: as many as fit in wholeBatch packed
+		// elements, besides the shared operands.
+		per, shared := 0, 0
+		if sA != 0 {
+			per += w.sizeA
+		} else {
+			shared += w.sizeA
+		}
+		if sB != 0 {
+			per += w.sizeB
+		} else {
+			shared += w.sizeB
+		}
+		group := count
+		if per > 0 {
+			group = min(count, max(1, (wholeBatch-shared)/per))
+		}
+		for i0 := 0; i0 < count; i0 += group {
+			w.count = min(group, count-i0)
+			w.nA, w.nB = 1, 1
+			if sA != 0 {
+				w.nA = w.count
+			}
+			if sB != 0 {
+				w.nB = w.count
+			}
+			w.a, w.b, w.c = a[i0*sA:], b[i0*sB:], c[i0*sC:]
+			w.sA, w.sB, w.sC = sA, sB, sC
+			w.beta = beta
+			if w.reduce && i0 > 0 {
+				w.beta = 1
+			}
+			w.packA, w.packB = grow(w.packA, w.nA*w.sizeA), grow(w.packB, w.nB*w.sizeB)
+			w.i0, w.j0, w.p0, w.kc, w.panA, w.panB, w.packBToo = 0, 0, 0, kc, panA, panB, true
+			nkb := (k + kc - 1) / kc
+			parallel.Run(nkb*(w.nA*panA+w.nB*panB), max(1, (1<<14)/(kc*g.MR)), &w.pack)
+			tiles, flops := w.count*panA*panB, 2*g.MR*g.NR*k
+			if w.reduce {
+				tiles, flops = panA*panB, flops*w.count
+			}
+			w.compute(tiles, flops)
+		}
 		w.a, w.b, w.c = nil, nil, nil
 		return
 	}
-	w.whole, w.directB = false, false
+	// Each product of a batch is blocked on its own.
+	w.whole, w.directB, w.count, w.nA, w.nB, w.sA, w.sB, w.sC = false, false, 1, 1, 1, 0, 0, 0
 	mc := blocks(m, mcMax/g.MR*g.MR, g.MR)
 	nc := blocks(n, ncMax/g.NR*g.NR, g.NR)
 	w.packA, w.packB = grow(w.packA, mc*kc), grow(w.packB, nc*kc)
-	for j0 := 0; j0 < n; j0 += nc {
-		w.j0 = j0
-		w.panB = (min(nc, n-j0) + g.NR - 1) / g.NR
-		for p0 := 0; p0 < k; p0 += kc {
-			w.p0, w.kc = p0, min(kc, k-p0)
-			for i0 := 0; i0 < m; i0 += mc {
-				w.i0 = i0
-				w.panA = (min(mc, m-i0) + g.MR - 1) / g.MR
-				w.packBToo = i0 == 0
-				items := w.panA
-				if w.packBToo {
-					items += w.panB
+	for im := range count {
+		w.a, w.b, w.c = a[im*sA:], b[im*sB:], c[im*sC:]
+		w.beta = beta
+		if w.reduce && im > 0 {
+			w.beta = 1
+		}
+		for j0 := 0; j0 < n; j0 += nc {
+			w.j0 = j0
+			w.panB = (min(nc, n-j0) + g.NR - 1) / g.NR
+			for p0 := 0; p0 < k; p0 += kc {
+				w.p0, w.kc = p0, min(kc, k-p0)
+				for i0 := 0; i0 < m; i0 += mc {
+					w.i0 = i0
+					w.panA = (min(mc, m-i0) + g.MR - 1) / g.MR
+					w.packBToo = i0 == 0
+					items := w.panA
+					if w.packBToo {
+						items += w.panB
+					}
+					// Packing is memory-bound: chunks of about 16K elements.
+					parallel.Run(items, max(1, (1<<14)/(w.kc*g.MR)), &w.pack)
+					w.compute(w.panA*w.panB, 2*g.MR*g.NR*w.kc)
 				}
-				// Packing is memory-bound: chunks of about 16K elements.
-				parallel.Run(items, max(1, (1<<14)/(w.kc*g.MR)), &w.pack)
-				w.compute(w.panA*w.panB, 2*g.MR*g.NR*w.kc)
 			}
 		}
 	}
@@ -246,56 +333,60 @@ func (w *gemmWork[T]) compute(tiles, tileFlops int) {
 }
 
 // packTask packs panels of B (the first panB items of each k block when
-// packBToo) and of A (the next panA).
+// packBToo) and of A (the next panA); with whole packing, the panels of
+// every B_i and then every A_i of a batch.
 type packTask[T Float] struct{ w *gemmWork[T] }
 
 // Run packs items [lo, hi).
 func (t *packTask[T]) Run(lo, hi int) {
 	w := t.w
 	mr, nr := w.g.MR, w.g.NR
-	per := w.panA
-	if w.packBToo {
-		per += w.panB
+	perB, perA := w.nB*w.panB, w.nA*w.panA
+	if !w.packBToo {
+		perB = 0
 	}
 	for it := lo; it < hi; it++ {
-		// Whole packing lays the k blocks one after another, each as
-		// panels of kc groups; otherwise there is one block, p0.
+		// Whole packing lays the k blocks of each A_i (B_i) one after
+		// another, each as panels of kc groups; otherwise there is one
+		// block, p0.
 		p0, kc, q := w.p0, w.kc, it
 		aBase, bBase := 0, 0
 		if w.whole {
-			p0 = it / per * w.kc
-			kc, q = min(w.kc, w.k-p0), it%per
+			p0 = it / (perA + perB) * w.kc
+			kc, q = min(w.kc, w.k-p0), it%(perA+perB)
 			aBase, bBase = p0*w.panA*mr, p0*w.panB*nr
 		}
-		if w.packBToo {
-			if q < w.panB {
-				if w.directB && w.j0+(q+1)*nr <= w.n {
-					continue
-				}
-				w.packPanelB(w.packB[bBase+q*nr*kc:bBase+(q+1)*nr*kc], w.j0+q*nr, p0, kc)
+		if q < perB {
+			im, q := q/w.panB, q%w.panB
+			if w.directB && w.j0+(q+1)*nr <= w.n {
 				continue
 			}
-			q -= w.panB
+			bBase += im * w.sizeB
+			w.packPanelB(w.packB[bBase+q*nr*kc:bBase+(q+1)*nr*kc], w.b[im*w.sB:], w.j0+q*nr, p0, kc)
+			continue
 		}
-		w.packPanelA(w.packA[aBase+q*mr*kc:aBase+(q+1)*mr*kc], w.i0+q*mr, p0, kc)
+		q -= perB
+		im, q := q/w.panA, q%w.panA
+		aBase += im * w.sizeA
+		w.packPanelA(w.packA[aBase+q*mr*kc:aBase+(q+1)*mr*kc], w.a[im*w.sA:], w.i0+q*mr, p0, kc)
 	}
 }
 
-// packPanelA writes rows [i, i+MR) of op(A), columns [p0, p0+kc), into dst
-// as kc groups of MR, zero-padding rows past m.
-func (w *gemmWork[T]) packPanelA(dst []T, i, p0, kc int) {
+// packPanelA writes rows [i, i+MR) of op(A) (A held in a), columns
+// [p0, p0+kc), into dst as kc groups of MR, zero-padding rows past m.
+func (w *gemmWork[T]) packPanelA(dst, a []T, i, p0, kc int) {
 	mr := w.g.MR
 	rows := min(mr, w.m-i)
 	if w.tA { // A is k×m: each group is a contiguous run of a row of A
 		for p := range kc {
-			src := w.a[(p0+p)*w.lda+i:]
+			src := a[(p0+p)*w.lda+i:]
 			d := dst[p*mr : p*mr+mr]
 			copy(d, src[:rows])
 			clear(d[rows:])
 		}
 		return
 	}
-	transpose(rows, kc, w.a[i*w.lda+p0:], w.lda, dst, mr)
+	transpose(rows, kc, a[i*w.lda+p0:], w.lda, dst, mr)
 	for r := rows; r < mr; r++ {
 		for p := range kc {
 			dst[p*mr+r] = 0
@@ -303,21 +394,21 @@ func (w *gemmWork[T]) packPanelA(dst []T, i, p0, kc int) {
 	}
 }
 
-// packPanelB writes columns [j, j+NR) of op(B), rows [p0, p0+kc), into dst
-// as kc groups of NR, zero-padding columns past n.
-func (w *gemmWork[T]) packPanelB(dst []T, j, p0, kc int) {
+// packPanelB writes columns [j, j+NR) of op(B) (B held in b), rows
+// [p0, p0+kc), into dst as kc groups of NR, zero-padding columns past n.
+func (w *gemmWork[T]) packPanelB(dst, b []T, j, p0, kc int) {
 	nr := w.g.NR
 	cols := min(nr, w.n-j)
 	if !w.tB { // B is k×n: each group is a contiguous run of a row of B
 		for p := range kc {
-			src := w.b[(p0+p)*w.ldb+j:]
+			src := b[(p0+p)*w.ldb+j:]
 			d := dst[p*nr : p*nr+nr]
 			copy(d, src[:cols])
 			clear(d[cols:])
 		}
 		return
 	}
-	transpose(cols, kc, w.b[j*w.ldb+p0:], w.ldb, dst, nr)
+	transpose(cols, kc, b[j*w.ldb+p0:], w.ldb, dst, nr)
 	for cc := cols; cc < nr; cc++ {
 		for p := range kc {
 			dst[p*nr+cc] = 0
@@ -345,7 +436,9 @@ func transpose[T Float](r, n int, src []T, lds int, dst []T, ldd int) {
 type compTask[T Float] struct{ w *gemmWork[T] }
 
 // Run computes tiles [lo, hi): over every k block when the whole product
-// is packed, else over the current one.
+// is packed, else over the current one. The tiles of a batch are those of
+// each product in turn; summed products share one set of tiles, each
+// accumulating the products in order.
 func (t *compTask[T]) Run(lo, hi int) {
 	w := t.w
 	// The scratch tile belongs to this chunk (chunks run on one goroutine
@@ -356,21 +449,44 @@ func (t *compTask[T]) Run(lo, hi int) {
 		if w.p0 > 0 {
 			beta = 1
 		}
-		w.tileRange(lo, hi, w.p0, w.kc, w.packA, w.packB, beta, tile)
+		w.tileRange(lo, hi, w.p0, w.kc, w.packA, w.packB, w.b, w.c, beta, tile)
 		return
 	}
+	if w.reduce {
+		for im := range w.count {
+			w.productRange(lo, hi, im, im > 0, tile)
+		}
+		return
+	}
+	per := w.panA * w.panB
+	for lo < hi {
+		im := lo / per
+		e := min(hi, (im+1)*per)
+		w.productRange(lo-im*per, e-im*per, im, false, tile)
+		lo = e
+	}
+}
+
+// productRange computes tiles [lo, hi) of product im of a whole-packed
+// batch, adding to C when acc is set.
+func (w *gemmWork[T]) productRange(lo, hi, im int, acc bool, tile []T) {
+	mr, nr := w.g.MR, w.g.NR
+	pa := w.packA[min(im, w.nA-1)*w.sizeA:]
+	pb := w.packB[min(im, w.nB-1)*w.sizeB:]
+	b, c := w.b[im*w.sB:], w.c[im*w.sC:]
 	for p0 := 0; p0 < w.k; p0 += w.kc {
 		beta := w.beta
-		if p0 > 0 {
+		if acc || p0 > 0 {
 			beta = 1
 		}
-		w.tileRange(lo, hi, p0, min(w.kc, w.k-p0), w.packA[p0*w.panA*w.g.MR:], w.packB[p0*w.panB*w.g.NR:], beta, tile)
+		w.tileRange(lo, hi, p0, min(w.kc, w.k-p0), pa[p0*w.panA*mr:], pb[p0*w.panB*nr:], b, c, beta, tile)
 	}
 }
 
 // tileRange computes tiles [lo, hi) of the k block [p0, p0+kc) whose
-// packed panels start at pa and pb.
-func (w *gemmWork[T]) tileRange(lo, hi, p0, kc int, pa, pb []T, beta T, tile []T) {
+// packed panels start at pa and pb, of the product whose B and C are held
+// in b and c.
+func (w *gemmWork[T]) tileRange(lo, hi, p0, kc int, pa, pb, b, c []T, beta T, tile []T) {
 	mr, nr := w.g.MR, w.g.NR
 	for it := lo; it < hi; it++ {
 		jr, ir := it/w.panA, it%w.panA
@@ -378,25 +494,26 @@ func (w *gemmWork[T]) tileRange(lo, hi, p0, kc int, pa, pb []T, beta T, tile []T
 		rows, cols := min(mr, w.m-i), min(nr, w.n-j)
 		ap, bp, ldb := &pa[ir*mr*kc], &pb[jr*nr*kc], nr
 		if w.directB && cols == nr {
-			bp, ldb = &w.b[p0*w.ldb+j], w.ldb
+			bp, ldb = &b[p0*w.ldb+j], w.ldb
 		}
 		if cols == nr && !w.tC {
-			w.g.Fn(kc, ap, bp, &w.c[i*w.ldc+j], ldb, w.ldc, rows, w.alpha, beta)
+			w.g.Fn(kc, ap, bp, &c[i*w.ldc+j], ldb, w.ldc, rows, w.alpha, beta)
 			continue
 		}
 		w.g.Fn(kc, ap, bp, &tile[0], ldb, nr, mr, w.alpha, 0)
-		w.storeEdge(tile[:mr*nr], i, j, rows, cols, beta)
+		w.storeEdge(tile[:mr*nr], c, i, j, rows, cols, beta)
 	}
 }
 
-// storeEdge adds a computed tile into C: C = tile + beta·C over the part
-// that lies inside C, transposed when the product was swapped.
-func (w *gemmWork[T]) storeEdge(tile []T, i, j, rows, cols int, beta T) {
+// storeEdge adds a computed tile into C (held in c): C = tile + beta·C
+// over the part that lies inside C, transposed when the product was
+// swapped.
+func (w *gemmWork[T]) storeEdge(tile, c []T, i, j, rows, cols int, beta T) {
 	nr, ldc := w.g.NR, w.ldc
 	if !w.tC {
 		for r := range rows {
 			src := tile[r*nr : r*nr+cols]
-			dst := w.c[(i+r)*ldc+j : (i+r)*ldc+j+cols]
+			dst := c[(i+r)*ldc+j : (i+r)*ldc+j+cols]
 			if beta == 0 {
 				copy(dst, src)
 				continue
@@ -410,7 +527,7 @@ func (w *gemmWork[T]) storeEdge(tile []T, i, j, rows, cols int, beta T) {
 	// C holds the transpose: element (i+r, j+x) of the swapped product is
 	// C[j+x][i+r].
 	for x := range cols {
-		dst := w.c[(j+x)*ldc+i : (j+x)*ldc+i+rows]
+		dst := c[(j+x)*ldc+i : (j+x)*ldc+i+rows]
 		for r := range dst {
 			v := tile[r*nr+x]
 			if beta == 0 {

@@ -347,3 +347,110 @@ func TestGemmSIMDMatchesGo(t *testing.T) {
 		}
 	}
 }
+
+// TestGemmBatch: a batch gives the same bits as a loop of Gemm calls (with
+// beta, then 1, when the products are summed), for shared and separate
+// operands, whole and blocked packing, small groups, both precisions and
+// one or two threads.
+func TestGemmBatch(t *testing.T) {
+	t.Run("float32", testGemmBatch[float32])
+	t.Run("float64", testGemmBatch[float64])
+}
+
+func testGemmBatch[T Float](t *testing.T) {
+	defer func(a, b, g int) { wholeA, wholeB, wholeBatch = a, b, g }(wholeA, wholeB, wholeBatch)
+	defer parallel.SetThreads(parallel.SetThreads(2))
+	rng := rand.New(rand.NewPCG(7, 8))
+	type shape struct {
+		tA, tB  bool
+		m, n, k int
+	}
+	shapes := []shape{
+		{false, false, 6, 784, 25}, {false, true, 6, 25, 784}, {false, false, 16, 100, 150},
+		{false, true, 16, 150, 100}, {true, false, 150, 100, 16}, {true, true, 13, 41, 19},
+		{false, false, 3, 5, 300}, {false, false, 40, 7, 9}, // the swapped product
+	}
+	for _, mode := range []struct {
+		name        string
+		a, b, batch int
+		threads     int
+		alpha, beta T
+	}{
+		{name: "whole", a: wholeA, b: wholeB, batch: wholeBatch, threads: 2, alpha: 1},
+		{name: "whole/1 thread", a: wholeA, b: wholeB, batch: wholeBatch, threads: 1, alpha: -0.5, beta: 2},
+		{name: "groups", a: wholeA, b: wholeB, batch: 1, threads: 2, alpha: 1, beta: 0.5},
+		{name: "blocked", threads: 2, alpha: 2, beta: -1},
+	} {
+		wholeA, wholeB, wholeBatch = mode.a, mode.b, mode.batch
+		parallel.SetThreads(mode.threads)
+		for _, s := range shapes {
+			for _, strides := range [][3]bool{{true, true, true}, {false, true, true}, {true, false, true}, {true, true, false}, {false, true, false}} {
+				const count = 5
+				ar, ac := s.m, s.k
+				if s.tA {
+					ar, ac = s.k, s.m
+				}
+				br, bc := s.k, s.n
+				if s.tB {
+					br, bc = s.n, s.k
+				}
+				lda, ldb, ldc := ac+1, bc+2, s.n+3
+				sA, sB, sC := 0, 0, 0
+				if strides[0] {
+					sA = ar*lda + 4
+				}
+				if strides[1] {
+					sB = br*ldb + 1
+				}
+				if strides[2] {
+					sC = s.m*ldc + 2
+				}
+				a := randTensor[T](rng, 1, (count-1)*sA+ar*lda).Data
+				b := randTensor[T](rng, 1, (count-1)*sB+br*ldb).Data
+				c0 := randTensor[T](rng, 1, (count-1)*sC+s.m*ldc).Data
+				want, got := append([]T(nil), c0...), append([]T(nil), c0...)
+				for i := range count {
+					beta := mode.beta
+					if sC == 0 && i > 0 {
+						beta = 1
+					}
+					Gemm(s.tA, s.tB, s.m, s.n, s.k, mode.alpha, a[i*sA:], lda, b[i*sB:], ldb, beta, want[i*sC:], ldc)
+				}
+				GemmBatch(count, s.tA, s.tB, s.m, s.n, s.k, mode.alpha, a, lda, sA, b, ldb, sB, mode.beta, got, ldc, sC)
+				for i := range want {
+					if math.Float64bits(float64(got[i])) != math.Float64bits(float64(want[i])) {
+						t.Fatalf("%s %+v strides %d %d %d: c[%d] = %v, want %v", mode.name, s, sA, sB, sC, i, got[i], want[i])
+					}
+				}
+			}
+		}
+	}
+	// No products: C is untouched, or scaled by beta when they are summed.
+	c := []T{1, 2, 3, 4}
+	GemmBatch(0, false, false, 2, 2, 2, 1, nil, 2, 4, nil, 2, 4, 0, c, 2, 4)
+	GemmBatch(0, false, false, 2, 2, 2, 1, nil, 2, 4, nil, 2, 4, 3, c, 2, 0)
+	if c[0] != 3 || c[3] != 12 {
+		t.Fatalf("empty batch: c = %v", c)
+	}
+}
+
+func TestGemmBatchPanics(t *testing.T) {
+	for name, f := range map[string]func(){
+		"count": func() { GemmBatch[float32](-1, false, false, 2, 2, 2, 1, nil, 2, 0, nil, 2, 0, 0, nil, 2, 0) },
+		"stride": func() {
+			GemmBatch(2, false, false, 2, 2, 2, 1, make([]float32, 8), 2, -4, make([]float32, 8), 2, 4, 0, make([]float32, 8), 2, 4)
+		},
+		"short B": func() {
+			GemmBatch(2, false, false, 2, 2, 2, 1, make([]float32, 8), 2, 4, make([]float32, 7), 2, 4, 0, make([]float32, 8), 2, 4)
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("no panic")
+				}
+			}()
+			f()
+		})
+	}
+}

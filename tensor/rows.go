@@ -93,6 +93,10 @@ func (t *rowTask[T]) Run(lo, hi int) {
 		return
 	case opColSums:
 		d := t.dst[lo:hi]
+		if unsafe.Sizeof(d[0]) == 4 {
+			k := kernel.ColSums(as[float32](d), as[float32](t.a[lo:]), t.rows, c)
+			d, lo = d[k:], lo+k
+		}
 		clear(d)
 		for r := range t.rows {
 			row := t.a[r*c+lo : r*c+hi]
@@ -179,9 +183,12 @@ func (t *rowTask[T]) Run(lo, hi int) {
 				d[j] = g - exp(y[j])*T(s)
 			}
 		case opAddRow: // b = the row vector
-			d := t.dst[r*c : r*c+c]
-			for j, v := range x {
-				d[j] = v + t.b[j]
+			d, k := t.dst[r*c:r*c+c], 0
+			if unsafe.Sizeof(d[0]) == 4 {
+				k = kernel.Add(as[float32](d), as[float32](x), as[float32](t.b))
+			}
+			for j := k; j < c; j++ {
+				d[j] = x[j] + t.b[j]
 			}
 		}
 	}

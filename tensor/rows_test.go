@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/descent-ml/descent/internal/kernel"
 	"github.com/descent-ml/descent/internal/parallel"
 )
 
@@ -156,6 +157,42 @@ func TestSoftmaxNaN(t *testing.T) {
 		for j := range 3 {
 			if !math.IsNaN(float64(y.Data[j])) || math.IsNaN(float64(y.Data[3+j])) {
 				t.Fatalf("%s = %v", name, y.Data)
+			}
+		}
+	}
+}
+
+// The float32 bias add, element-wise add and column sums give the same
+// bits with and without the SIMD kernels, tails included.
+func TestSumsSIMD(t *testing.T) {
+	defer func(e bool) { kernel.Enabled = e }(kernel.Enabled)
+	if !kernel.Enabled {
+		t.Skip("no SIMD kernels")
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, shape := range [][2]int{{1, 1}, {37, 130}, {128, 512}, {3, 1000}, {300, 10}, {2, 70000}} {
+		rows, cols := shape[0], shape[1]
+		x, y := randTensor[float32](rng, 3, rows, cols), randTensor[float32](rng, 3, rows, cols)
+		bias := randTensor[float32](rng, 3, cols)
+		x.Data[0], y.Data[len(y.Data)-1] = float32(math.Inf(1)), float32(math.NaN())
+		run := func(simd bool) (add, addRow, colSums *Tensor[float32]) {
+			kernel.Enabled = simd
+			add, addRow, colSums = Zeros[float32](rows, cols), Zeros[float32](rows, cols), Zeros[float32](cols)
+			for _, err := range []error{Add(add, x, y), AddRow(addRow, x, bias), ColSums(colSums, y)} {
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			return
+		}
+		a1, r1, c1 := run(true)
+		a0, r0, c0 := run(false)
+		for name, p := range map[string][2]*Tensor[float32]{"add": {a1, a0}, "add row": {r1, r0}, "column sums": {c1, c0}} {
+			for i := range p[0].Data {
+				g, w := p[0].Data[i], p[1].Data[i]
+				if math.Float32bits(g) != math.Float32bits(w) && !(g != g && w != w) {
+					t.Fatalf("%v %s [%d]: %v with SIMD, %v without", shape, name, i, g, w)
+				}
 			}
 		}
 	}

@@ -41,6 +41,47 @@ func ReLUBackward(dx, dy, x []float32) int {
 	return 0
 }
 
+// LeakyReLU sets dst[i] = s·x[i] where x[i] < 0 and x[i] elsewhere (NaN
+// and −0 kept), for the elements ReLU would do, and returns how many.
+func LeakyReLU(dst, x []float32, s float32) int {
+	switch ISA() {
+	case "avx512":
+		n := len(dst) &^ 63
+		if n > 0 {
+			leakyAVX512(dst[:n], x[:n], s)
+		}
+		return n
+	case "avx2":
+		n := len(dst) &^ 31
+		if n > 0 {
+			leakyAVX2(dst[:n], x[:n], s)
+		}
+		return n
+	}
+	return 0
+}
+
+// LeakyReLUBackward sets dx[i] = dy[i] where x[i] > 0 and s·dy[i]
+// elsewhere (NaN x included), for the elements ReLU would do, and returns
+// how many.
+func LeakyReLUBackward(dx, dy, x []float32, s float32) int {
+	switch ISA() {
+	case "avx512":
+		n := len(dx) &^ 63
+		if n > 0 {
+			leakyBackAVX512(dx[:n], dy[:n], x[:n], s)
+		}
+		return n
+	case "avx2":
+		n := len(dx) &^ 31
+		if n > 0 {
+			leakyBackAVX2(dx[:n], dy[:n], x[:n], s)
+		}
+		return n
+	}
+	return 0
+}
+
 // Exp sets dst[i] = e^(x[i] − shift) for the largest multiple of 16
 // elements of dst and returns how many it did: 0 unless the AVX-512
 // kernels are in use (the AVX2 and Go paths leave it all to the caller).

@@ -16,8 +16,9 @@
 // what the generator writes.
 //
 // The package also holds the hand-written kernels the rest of package
-// tensor uses: transposes for packing (pack_amd64.s), ReLU and its
-// derivative (act_amd64.s), and float32 exp and sigmoid (exp_amd64.s).
+// tensor uses: transposes for packing (pack_amd64.s), ReLU, leaky ReLU and
+// their derivatives (act_amd64.s), element-wise and column sums
+// (ew_amd64.s), and float32 exp and sigmoid (exp_amd64.s).
 package kernel
 
 //go:generate go run ./gen -o gemm_amd64.s

@@ -42,6 +42,30 @@ func reluBackAVX512(dx, dy, x []float32)
 func reluBackAVX2(dx, dy, x []float32)
 
 //go:noescape
+func leakyAVX512(dst, x []float32, s float32)
+
+//go:noescape
+func leakyAVX2(dst, x []float32, s float32)
+
+//go:noescape
+func leakyBackAVX512(dx, dy, x []float32, s float32)
+
+//go:noescape
+func leakyBackAVX2(dx, dy, x []float32, s float32)
+
+//go:noescape
+func addAVX512(dst, a, b []float32)
+
+//go:noescape
+func addAVX2(dst, a, b []float32)
+
+//go:noescape
+func colSumsAVX512(dst, x []float32, rows, ld int)
+
+//go:noescape
+func colSumsAVX2(dst, x []float32, rows, ld int)
+
+//go:noescape
 func expAVX512(dst, x []float32, shift float32)
 
 //go:noescape

@@ -22,5 +22,15 @@ func reluAVX2(dst, x []float32)          {}
 func reluBackAVX512(dx, dy, x []float32) {}
 func reluBackAVX2(dx, dy, x []float32)   {}
 
+func leakyAVX512(dst, x []float32, s float32)        {}
+func leakyAVX2(dst, x []float32, s float32)          {}
+func leakyBackAVX512(dx, dy, x []float32, s float32) {}
+func leakyBackAVX2(dx, dy, x []float32, s float32)   {}
+
+func addAVX512(dst, a, b []float32)                {}
+func addAVX2(dst, a, b []float32)                  {}
+func colSumsAVX512(dst, x []float32, rows, ld int) {}
+func colSumsAVX2(dst, x []float32, rows, ld int)   {}
+
 func expAVX512(dst, x []float32, shift float32) {}
 func sigmoidAVX512(dst, x []float32)            {}
