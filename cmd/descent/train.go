@@ -56,6 +56,25 @@ func (b batchFlag) Set(s string) error {
 	return nil
 }
 
+// addJobFlags defines the flags that describe a job's data, model and
+// optimizer, shared by train and lrfind.
+func addJobFlags(fs *flag.FlagSet, c *train.Config) {
+	fs.StringVar(&c.Data, "data", "", "mnist, a directory of IDX files, FILE.csv, spirals, blobs or linreg (synthetic; options as spirals:n=3000,noise=0.2) (default mnist)")
+	fs.StringVar(&c.Label, "label", "", "a CSV file's label column: header name or 0-based index, -1 for the last (default: the first)")
+	fs.StringVar(&c.Model, "model", "", "mlp:IN-H1-...-OUT, mlp (one hidden layer of 128), linear or cnn:lenet5 (default mlp)")
+	fs.StringVar(&c.Act, "act", "", "hidden activation: relu, sigmoid, tanh, gelu, leaky_relu (default relu)")
+	fs.StringVar(&c.Loss, "loss", "", "ce, mse or bce (default ce for classes, mse for regression)")
+	fs.StringVar(&c.Opt, "opt", "", "optimizer spec, as adam:lr=0.001,betas=0.9/0.999 (descent optimizers lists them) (default "+train.DefaultOpt+")")
+	fs.Float64Var(&c.ClipNorm, "clip-norm", 0, "clip the gradients' global L2 norm to this before each step (0: no clipping)")
+	fs.IntVar(&c.Accumulate, "accumulate", 0, "average the gradients of this many batches per optimizer step (0: 1)")
+	fs.Var(batchFlag{&c.Batch}, "batch", "batch size: N, 1 (stochastic) or full (full-batch gradient descent) (default 128)")
+	fs.BoolVar(&c.DropLast, "drop-last", false, "skip each epoch's last batch when it is short")
+	fs.Uint64Var(&c.Seed, "seed", 0, "seed of the initial weights, the shuffling and synthetic data")
+	fs.IntVar(&c.Threads, "threads", 0, "threads the kernels use (0: all cores)")
+	fs.BoolVar(&c.Normalize, "normalize", false, "standardise the features with the training set's mean and standard deviation")
+	fs.IntVar(&c.Val, "val", 0, "hold the last N training examples out for validation")
+}
+
 func parseTrainFlags(args []string, stderr io.Writer) (trainFlags, error) {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -65,23 +84,10 @@ func parseTrainFlags(args []string, stderr io.Writer) (trainFlags, error) {
 	}
 	var f trainFlags
 	c := &f.Config
-	fs.StringVar(&c.Data, "data", "", "mnist, a directory of IDX files, FILE.csv, spirals, blobs or linreg (synthetic; options as spirals:n=3000,noise=0.2) (default mnist)")
-	fs.StringVar(&c.Label, "label", "", "a CSV file's label column: header name or 0-based index, -1 for the last (default: the first)")
-	fs.StringVar(&c.Model, "model", "", "mlp:IN-H1-...-OUT, mlp (one hidden layer of 128), linear or cnn:lenet5 (default mlp)")
-	fs.StringVar(&c.Act, "act", "", "hidden activation: relu, sigmoid, tanh, gelu, leaky_relu (default relu)")
-	fs.StringVar(&c.Loss, "loss", "", "ce, mse or bce (default ce for classes, mse for regression)")
-	fs.StringVar(&c.Opt, "opt", "", "optimizer spec, as adam:lr=0.001,betas=0.9/0.999 (descent optimizers lists them) (default "+train.DefaultOpt+")")
+	addJobFlags(fs, c)
 	fs.StringVar(&c.Schedule, "schedule", "", "learning-rate schedule spec, stepped every optimizer step, as cosine:T_max=4690 (descent schedules lists them)")
-	fs.Float64Var(&c.ClipNorm, "clip-norm", 0, "clip the gradients' global L2 norm to this before each step (0: no clipping)")
-	fs.IntVar(&c.Accumulate, "accumulate", 0, "average the gradients of this many batches per optimizer step (0: 1)")
-	fs.Var(batchFlag{&c.Batch}, "batch", "batch size: N, 1 (stochastic) or full (full-batch gradient descent) (default 128)")
-	fs.BoolVar(&c.DropLast, "drop-last", false, "skip each epoch's last batch when it is short")
 	fs.IntVar(&c.Epochs, "epochs", 0, "passes over the training set (default 10)")
 	fs.IntVar(&c.Steps, "steps", 0, "optimizer steps to train, whatever the epochs (0: train for --epochs)")
-	fs.Uint64Var(&c.Seed, "seed", 0, "seed of the initial weights, the shuffling and synthetic data")
-	fs.IntVar(&c.Threads, "threads", 0, "threads the kernels use (0: all cores)")
-	fs.BoolVar(&c.Normalize, "normalize", false, "standardise the features with the training set's mean and standard deviation")
-	fs.IntVar(&c.Val, "val", 0, "hold the last N training examples out for validation")
 	fs.IntVar(&c.EvalEvery, "eval-every", 0, "evaluate every N optimizer steps (0: after every epoch)")
 	fs.IntVar(&c.EvalBatch, "eval-batch", 0, "evaluation batch size (default 1000)")
 	fs.Float64Var(&c.TargetAcc, "target-acc", 0, "stop at the first evaluation whose validation (else test) accuracy is at least this")
