@@ -140,6 +140,16 @@ func FindLR(ctx context.Context, cfg Config, lc LRFindConfig, report func(Event)
 		defer parallel.SetThreads(parallel.SetThreads(cfg.Threads))
 	}
 	tr.total = lc.NumIt
+	// A step that meets a NaN or infinite loss or gradient is the curve's
+	// last: the loss has blown up.
+	diverged := false
+	tr.closure = func() (float64, error) {
+		v, err := tr.forwardBackward()
+		if !isFinite(v) || (err != nil && !isFinite(optim.GradNorm(tr.params))) {
+			diverged = true
+		}
+		return v, err
+	}
 	tr.report(Event{Kind: EventStart, Step: tr.st.Step, TotalSteps: tr.st.Step + lc.NumIt, Epoch: tr.epoch(),
 		LR: lc.StartLR, Info: &Info{
 			Config: tr.cfg, Params: tr.st.Params, Train: tr.splits.Train.Len(), Val: size(tr.splits.Val),
@@ -167,14 +177,17 @@ func FindLR(ctx context.Context, cfg Config, lc LRFindConfig, report func(Event)
 			continue
 		}
 		tr.pos += tr.batch.Len()
+		diverged = false
 		stepped, err := tr.step()
 		loss := last
 		if err != nil {
 			var nf *optim.NonFiniteError
-			if !errors.As(err, &nf) && !strings.Contains(err.Error(), "non-finite") {
+			if !diverged && !errors.As(err, &nf) {
 				return nil, fmt.Errorf("range test step %d (lr %.3g): %w", i+1, lr, err)
 			}
 			loss, stepped = math.NaN(), true
+		} else if diverged && stepped {
+			loss = math.NaN()
 		}
 		if !stepped {
 			continue
@@ -188,7 +201,7 @@ func FindLR(ctx context.Context, cfg Config, lc LRFindConfig, report func(Event)
 		if smooth < best {
 			best = smooth
 		}
-		if !lc.NoStop && (math.IsNaN(smooth) || math.IsInf(smooth, 0) || smooth > 4*best) {
+		if !lc.NoStop && blownUp(smooth, best) {
 			n := i
 			res.StoppedAt = &n
 			break
@@ -197,6 +210,12 @@ func FindLR(ctx context.Context, cfg Config, lc LRFindConfig, report func(Event)
 	tr.pause()
 	res.suggest(lc.NumIt)
 	return res, nil
+}
+
+// blownUp is the range test's stop rule: the smoothed loss is not finite,
+// or exceeds 4× the best so far.
+func blownUp(smooth, best float64) bool {
+	return !isFinite(smooth) || smooth > 4*best
 }
 
 // suggest computes the suggestions from the smoothed curve, leaving out

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"maps"
 	"math"
 	"os"
@@ -202,5 +203,62 @@ func TestLRFindJSONAndPlot(t *testing.T) {
 	var buf bytes.Buffer
 	if err := res.Plot(&buf, "png"); err != nil || !bytes.HasPrefix(buf.Bytes(), []byte("\x89PNG")) {
 		t.Errorf("plot: %d bytes, %v", buf.Len(), err)
+	}
+}
+
+func TestFindLRNonFinite(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"rejected step", Config{Data: "linreg:n=200", Model: "linear", Opt: "sgd:lr=0.1", Threads: 1}},
+		{"clipped", Config{Data: "linreg:n=200", Model: "linear", Opt: "sgd:lr=0.1", ClipNorm: 1e30, Threads: 1}},
+		{"adam", Config{Data: "blobs:n=200", Opt: "adam:lr=0.1", Threads: 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Rates this high overflow within a few steps; with NoStop the
+			// sweep goes on through non-finite losses without an error.
+			res, err := FindLR(context.Background(), tc.cfg, LRFindConfig{StartLR: 1e10, EndLR: 1e30, NumIt: 30, NoStop: true}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.StoppedAt != nil || len(res.Losses) != 30 || isFinite(res.Smoothed[29]) {
+				t.Errorf("stopped at %v, smoothed %v: want 30 steps ending in a non-finite loss", res.StoppedAt, res.Smoothed)
+			}
+		})
+	}
+}
+
+func TestBlownUp(t *testing.T) {
+	for _, tc := range []struct {
+		smooth, best float64
+		want         bool
+	}{
+		{1, 1, false},
+		{3.9, 1, false},
+		{4, 1, false},
+		{4.01, 1, true},
+		{math.NaN(), 1, true},
+		{math.Inf(1), 1, true},
+		{math.Inf(-1), 1, true},
+	} {
+		if got := blownUp(tc.smooth, tc.best); got != tc.want {
+			t.Errorf("blownUp(%v, %v) = %v, want %v", tc.smooth, tc.best, got, tc.want)
+		}
+	}
+}
+
+func TestFindLRCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	steps := 0
+	res, err := FindLR(ctx, Config{Data: "blobs:n=300", Threads: 1}, LRFindConfig{NumIt: 50}, func(e Event) {
+		if e.Kind == EventStep {
+			if steps++; steps == 10 {
+				cancel()
+			}
+		}
+	})
+	if !errors.Is(err, context.Canceled) || res == nil || len(res.LRs) != 10 {
+		t.Errorf("result %v, error %v: want 10 steps and a cancelled context", res, err)
 	}
 }
