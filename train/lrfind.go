@@ -140,6 +140,7 @@ func FindLR(ctx context.Context, cfg Config, lc LRFindConfig, report func(Event)
 		defer parallel.SetThreads(parallel.SetThreads(cfg.Threads))
 	}
 	tr.total = lc.NumIt
+	tr.sched, tr.metric = nil, nil // a resumed run's schedule does not drive the sweep
 	// A step that meets a NaN or infinite loss or gradient is the curve's
 	// last: the loss has blown up.
 	diverged := false

@@ -90,13 +90,22 @@ func TestFindLRLeavesCheckpoint(t *testing.T) {
 	plotsEnabled = false
 	defer func() { plotsEnabled = true }()
 	dir := t.TempDir()
-	if _, err := Run(context.Background(), Config{Data: "blobs:n=300", Epochs: 1, Out: dir, Threads: 1}, nil); err != nil {
+	if _, err := Run(context.Background(), Config{Data: "blobs:n=300", Epochs: 1, Out: dir, Threads: 1, Schedule: "cosine:T_max=10"}, nil); err != nil {
 		t.Fatal(err)
 	}
 	before := snapshot(t, dir)
-	res, err := FindLR(context.Background(), Config{Resume: dir}, LRFindConfig{NumIt: 20}, nil)
+	var seen []float64
+	res, err := FindLR(context.Background(), Config{Resume: dir}, LRFindConfig{NumIt: 20}, func(e Event) {
+		if e.Kind == EventStep {
+			seen = append(seen, e.LR)
+		}
+	})
 	if err != nil || len(res.LRs) == 0 {
 		t.Fatalf("%+v, %v", res, err)
+	}
+	// The sweep sets the rate, not the checkpoint's schedule.
+	if !slices.Equal(seen, res.LRs) {
+		t.Errorf("the steps ran at rates %v, want %v", seen, res.LRs)
 	}
 	if after := snapshot(t, dir); !maps.Equal(before, after) {
 		t.Errorf("the checkpoint directory changed: %d files before, %d after", len(before), len(after))
