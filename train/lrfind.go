@@ -139,8 +139,8 @@ func FindLR(ctx context.Context, cfg Config, lc LRFindConfig, report func(Event)
 	if cfg.Threads > 0 {
 		defer parallel.SetThreads(parallel.SetThreads(cfg.Threads))
 	}
-	tr.total = lc.NumIt
-	tr.sched, tr.metric = nil, nil // a resumed run's schedule does not drive the sweep
+	tr.total = tr.st.Step + lc.NumIt // a resumed run's steps go on from its own
+	tr.sched, tr.metric = nil, nil   // a resumed run's schedule does not drive the sweep
 	// A step that meets a NaN or infinite loss or gradient is the curve's
 	// last: the loss has blown up.
 	diverged := false
@@ -151,7 +151,7 @@ func FindLR(ctx context.Context, cfg Config, lc LRFindConfig, report func(Event)
 		}
 		return v, err
 	}
-	tr.report(Event{Kind: EventStart, Step: tr.st.Step, TotalSteps: tr.st.Step + lc.NumIt, Epoch: tr.epoch(),
+	tr.report(Event{Kind: EventStart, Step: tr.st.Step, TotalSteps: tr.total, Epoch: tr.epoch(),
 		LR: lc.StartLR, Info: &Info{
 			Config: tr.cfg, Params: tr.st.Params, Train: tr.splits.Train.Len(), Val: size(tr.splits.Val),
 			Test: size(tr.splits.Test), StepsPerEpoch: tr.perEpoch, ResumedAt: tr.resumedAt,
@@ -178,7 +178,6 @@ func FindLR(ctx context.Context, cfg Config, lc LRFindConfig, report func(Event)
 			continue
 		}
 		tr.pos += tr.batch.Len()
-		diverged = false
 		stepped, err := tr.step()
 		loss := last
 		if err != nil {
@@ -191,8 +190,9 @@ func FindLR(ctx context.Context, cfg Config, lc LRFindConfig, report func(Event)
 			loss = math.NaN()
 		}
 		if !stepped {
-			continue
+			continue // accumulating: the step comes with a later batch
 		}
+		diverged = false
 		i++
 		avg = beta*avg + (1-beta)*loss
 		smooth := avg / (1 - math.Pow(beta, float64(i)))

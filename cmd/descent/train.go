@@ -33,8 +33,8 @@ type batchFlag struct{ n *int }
 
 // String returns the batch size as a flag reads it.
 func (b batchFlag) String() string {
-	if b.n == nil {
-		return ""
+	if b.n == nil || *b.n == 0 {
+		return "" // unset: the usage names the default
 	}
 	if *b.n == train.FullBatch {
 		return "full"
