@@ -444,7 +444,7 @@ func writeDensityPlot(path string, rep *HessianReport) error {
 		ys[i] = max(v, floor)
 	}
 	c := plot.LineChart{
-		Title:  fmt.Sprintf("Hessian eigenvalue density, %s step %d (%d examples)", rep.Model, rep.Step, rep.Examples),
+		Title:  fmt.Sprintf("Hessian eigenvalues, %s, %d examples", rep.Model, rep.Examples),
 		XLabel: "eigenvalue λ", YLabel: "density (Gaussian-broadened)",
 		Series: []plot.Series{{X: s.Grid, Y: ys}}, LogY: true,
 	}
@@ -464,7 +464,7 @@ func writeAlongPlot(path string, rep *HessianReport) error {
 		return err
 	}
 	c := plot.LineChart{
-		Title:  fmt.Sprintf("Loss along the top eigenvector (λmax ≈ %.4g), %s step %d", rep.MaxEigenvalue, rep.Model, rep.Step),
+		Title:  fmt.Sprintf("Loss along the top eigenvector, λmax ≈ %.4g", rep.MaxEigenvalue),
 		XLabel: "t (θ + t·v)", YLabel: "loss (" + rep.LossName + ")",
 		Series: []plot.Series{{X: rep.Along.T, Y: rep.Along.Loss}}, Points: true,
 	}
