@@ -345,11 +345,14 @@ type HessianReport struct {
 	Along *LossLine `json:"along,omitempty"`
 }
 
-// LossLine is the loss at θ + t·v for a unit vector v.
+// LossLine is the loss at θ + t·v for a unit vector v, with the
+// quadratic model L(θ) + t·∇L·v + t²·λ/2 that the eigenvalue λ of v
+// predicts.
 type LossLine struct {
 	Direction string    `json:"direction"`
 	T         []float64 `json:"t"`
 	Loss      []float64 `json:"loss"`
+	Quadratic []float64 `json:"quadratic"`
 }
 
 // AnalyzeCheckpoint loads a checkpoint's Hessian (LoadHessian), runs
@@ -400,7 +403,21 @@ func AnalyzeCheckpoint(ctx context.Context, cfg HessianRunConfig) (*HessianRepor
 		if err != nil {
 			return nil, err
 		}
-		rep.Along = &LossLine{Direction: "top", T: ts, Loss: losses}
+		g := make([]float64, h.Op.Dim())
+		l0, err := h.Op.Gradient(ctx, g)
+		if err != nil {
+			return nil, err
+		}
+		top := res.Top[0]
+		slope := 0.0
+		for i, x := range top.Vector {
+			slope += g[i] * x
+		}
+		quad := make([]float64, len(ts))
+		for i, t := range ts {
+			quad[i] = l0 + t*slope + t*t*top.Value/2
+		}
+		rep.Along = &LossLine{Direction: "top", T: ts, Loss: losses, Quadratic: quad}
 	}
 	if cfg.DensityOut != "" {
 		if err := writeDensityPlot(cfg.DensityOut, rep); err != nil {
@@ -466,7 +483,9 @@ func writeAlongPlot(path string, rep *HessianReport) error {
 	c := plot.LineChart{
 		Title:  fmt.Sprintf("Loss along the top eigenvector, λmax ≈ %.4g", rep.MaxEigenvalue),
 		XLabel: "t (θ + t·v)", YLabel: "loss (" + rep.LossName + ")",
-		Series: []plot.Series{{X: rep.Along.T, Y: rep.Along.Loss}}, Points: true,
+		Series: []plot.Series{{Name: "loss", X: rep.Along.T, Y: rep.Along.Loss},
+			{Name: "quadratic model", X: rep.Along.T, Y: rep.Along.Quadratic}},
+		Points: true,
 	}
 	return writeAtomic(path, func(w io.Writer) error { return plot.Lines(w, format, c) })
 }

@@ -67,6 +67,7 @@ func TestHessianLinearClosedForm(t *testing.T) {
 		rep, err := AnalyzeCheckpoint(context.Background(), HessianRunConfig{
 			HessianConfig: HessianConfig{Checkpoint: out, Batch: batch},
 			Analyze:       hessian.Config{Power: hessian.PowerConfig{K: 2, Tol: 1e-10, MaxIter: 500}, Momentum: -1},
+			Along:         "top",
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -90,6 +91,13 @@ func TestHessianLinearClosedForm(t *testing.T) {
 		}
 		if math.Abs(rep.Trace.Value-trace) > 4*rep.Trace.StdErr+1e-9 {
 			t.Errorf("batch %d: trace %v ± %v, want %v", batch, rep.Trace.Value, rep.Trace.StdErr, trace)
+		}
+		// The loss of a linear model under MSE is exactly quadratic: the
+		// loss along the top eigenvector is its quadratic model.
+		for i, l := range rep.Along.Loss {
+			if q := rep.Along.Quadratic[i]; math.Abs(l-q) > 1e-9*max(1, l) {
+				t.Errorf("batch %d: loss %v at t = %v, the quadratic model %v", batch, l, rep.Along.T[i], q)
+			}
 		}
 		s := rep.Sharpness
 		if s == nil || s.LR != 0.01 || s.Momentum != 0 || math.Abs(s.HalfLRLambda-lmax*0.01/2) > 1e-8 {
