@@ -52,5 +52,8 @@
 // Out also receives the metrics (metrics.jsonl and metrics.csv) and the
 // loss and accuracy curves (loss.png, accuracy.png).
 //
+// LoadHessian and AnalyzeCheckpoint take the Hessian of a checkpoint's
+// training loss (package hessian) with the model in float64.
+//
 // Run never prints: it reports progress through the function it is given.
 package train

@@ -6,6 +6,7 @@ import (
 	"log"
 	"os"
 
+	"github.com/descent-ml/descent/hessian"
 	"github.com/descent-ml/descent/train"
 )
 
@@ -60,4 +61,29 @@ func ExampleEvaluate() {
 	// epoch 1 evaluated
 	// epoch 2 evaluated
 	// resumed at step 8, ended at step 16; 100 test examples, accuracy true
+}
+
+// The Hessian of a checkpoint's training loss: its top eigenvalues,
+// trace, density and verdict, and the sharpness at the checkpoint's own
+// learning rate.
+func ExampleAnalyzeCheckpoint() {
+	dir, err := os.MkdirTemp("", "descent-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	if _, err := train.Run(context.Background(), train.Config{Data: "blobs:n=500", Epochs: 2, Out: dir}, nil); err != nil {
+		log.Fatal(err)
+	}
+	rep, err := train.AnalyzeCheckpoint(context.Background(), train.HessianRunConfig{
+		HessianConfig: train.HessianConfig{Checkpoint: dir, Samples: 200},
+		Analyze:       hessian.Config{Power: hessian.PowerConfig{K: 3}, Momentum: -1},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("%d examples, %d parameters, %d top eigenvalues, sharpness at lr %g with momentum %g\n",
+		rep.Examples, rep.Dim, len(rep.TopEigenvalues), rep.Sharpness.LR, rep.Sharpness.Momentum)
+	// Output:
+	// 200 examples, 771 parameters, 3 top eigenvalues, sharpness at lr 0.05 with momentum 0.9
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/descent-ml/descent/data"
 	"github.com/descent-ml/descent/nn"
+	"github.com/descent-ml/descent/tensor"
 )
 
 // MaxParams bounds the parameters of a model built from a spec (4 GiB of
@@ -40,18 +41,18 @@ func outputs(ds *data.Dataset) (int, error) {
 }
 
 // activation returns the hidden activation act names.
-func activation(act string) (nn.Module[float32], error) {
+func activation[T tensor.Float](act string) (nn.Module[T], error) {
 	switch act {
 	case "", "relu":
-		return nn.NewReLU[float32](), nil
+		return nn.NewReLU[T](), nil
 	case "sigmoid":
-		return nn.NewSigmoid[float32](), nil
+		return nn.NewSigmoid[T](), nil
 	case "tanh":
-		return nn.NewTanh[float32](), nil
+		return nn.NewTanh[T](), nil
 	case "gelu":
-		return nn.NewGELU[float32]("none"), nil
+		return nn.NewGELU[T]("none"), nil
 	case "leaky_relu":
-		return nn.NewLeakyReLU[float32](0.01), nil
+		return nn.NewLeakyReLU[T](0.01), nil
 	}
 	return nil, fmt.Errorf("activation %q: want one of %s", act, strings.Join(Activations, ", "))
 }
@@ -61,6 +62,22 @@ func activation(act string) (nn.Module[float32], error) {
 // initialised as PyTorch initialises its layers from a generator seeded
 // with seed.
 func BuildModel(spec, act string, inShape []int, out int, seed uint64) (*Net, error) {
+	m, err := buildModel[float32](spec, act, inShape, out, seed)
+	if err != nil {
+		return nil, err
+	}
+	return &Net{Spec: m.spec, Module: m.module, InShape: m.inShape, Out: out}, nil
+}
+
+// built is a model built from a spec in either precision.
+type built[T tensor.Float] struct {
+	spec    string
+	module  nn.Module[T]
+	inShape []int
+}
+
+// buildModel builds the network of BuildModel in precision T.
+func buildModel[T tensor.Float](spec, act string, inShape []int, out int, seed uint64) (*built[T], error) {
 	d := 1
 	for _, v := range inShape {
 		d *= v
@@ -97,26 +114,26 @@ func BuildModel(spec, act string, inShape []int, out int, seed uint64) (*Net, er
 		if total > MaxParams {
 			return nil, fmt.Errorf("model %q: more than %d parameters", spec, MaxParams)
 		}
-		var layers []nn.Module[float32]
+		var layers []nn.Module[T]
 		for i := 1; i < len(sizes); i++ {
 			if i > 1 {
-				a, err := activation(act)
+				a, err := activation[T](act)
 				if err != nil {
 					return nil, err
 				}
 				layers = append(layers, a)
 			}
-			layers = append(layers, nn.NewLinear[float32](sizes[i-1], sizes[i], true, rng))
+			layers = append(layers, nn.NewLinear[T](sizes[i-1], sizes[i], true, rng))
 		}
-		return &Net{Spec: "mlp:" + joinSizes(sizes), Module: nn.NewSequential(layers...), InShape: []int{d}, Out: out}, nil
+		return &built[T]{spec: "mlp:" + joinSizes(sizes), module: nn.NewSequential(layers...), inShape: []int{d}}, nil
 	case name == "linear" && arg == "":
 		if d > MaxParams/out {
 			return nil, fmt.Errorf("model %q: more than %d parameters", spec, MaxParams)
 		}
-		m := nn.NewSequential[float32](nn.NewLinear[float32](d, out, true, rng))
-		return &Net{Spec: "linear", Module: m, InShape: []int{d}, Out: out}, nil
+		m := nn.NewSequential[T](nn.NewLinear[T](d, out, true, rng))
+		return &built[T]{spec: "linear", module: m, inShape: []int{d}}, nil
 	case name == "lenet5" && arg == "" || name == "cnn" && strings.EqualFold(arg, "lenet5"):
-		return lenet5(spec, act, inShape, out, rng)
+		return lenet5[T](spec, act, inShape, out, rng)
 	}
 	return nil, fmt.Errorf("model %q: want mlp:IN-HIDDEN-...-OUT, mlp, linear or cnn:lenet5", spec)
 }
@@ -131,7 +148,7 @@ func outputsWord(out int) string {
 // lenet5 builds LeNet-5 as it is run on MNIST: conv 5×5×6 with padding 2,
 // max-pool 2, conv 5×5×16, max-pool 2, Linear 120, 84, out, with act
 // after every convolution and hidden Linear layer.
-func lenet5(spec, act string, inShape []int, out int, rng *rand.Rand) (*Net, error) {
+func lenet5[T tensor.Float](spec, act string, inShape []int, out int, rng *rand.Rand) (*built[T], error) {
 	shape := inShape
 	if len(shape) == 1 && shape[0] == 28*28 {
 		shape = []int{1, 28, 28}
@@ -141,10 +158,10 @@ func lenet5(spec, act string, inShape []int, out int, rng *rand.Rand) (*Net, err
 	}
 	c, h, w := shape[0], shape[1], shape[2]
 	oh, ow := (h/2-4)/2, (w/2-4)/2
-	var layers []nn.Module[float32]
-	add := func(m nn.Module[float32]) error {
+	var layers []nn.Module[T]
+	add := func(m nn.Module[T]) error {
 		layers = append(layers, m)
-		a, err := activation(act)
+		a, err := activation[T](act)
 		if err != nil {
 			return err
 		}
@@ -152,16 +169,16 @@ func lenet5(spec, act string, inShape []int, out int, rng *rand.Rand) (*Net, err
 		return nil
 	}
 	pool := nn.PoolConfig{KernelSize: nn.Pair(2)}
-	if err := add(nn.NewConv2d[float32](nn.Conv2dConfig{InChannels: c, OutChannels: 6, KernelSize: nn.Pair(5), Padding: nn.Pair(2)}, rng)); err != nil {
+	if err := add(nn.NewConv2d[T](nn.Conv2dConfig{InChannels: c, OutChannels: 6, KernelSize: nn.Pair(5), Padding: nn.Pair(2)}, rng)); err != nil {
 		return nil, err
 	}
-	layers = append(layers, nn.NewMaxPool2d[float32](pool))
-	_ = add(nn.NewConv2d[float32](nn.Conv2dConfig{InChannels: 6, OutChannels: 16, KernelSize: nn.Pair(5)}, rng))
-	layers = append(layers, nn.NewMaxPool2d[float32](pool), nn.NewFlatten[float32]())
-	_ = add(nn.NewLinear[float32](16*oh*ow, 120, true, rng))
-	_ = add(nn.NewLinear[float32](120, 84, true, rng))
-	layers = append(layers, nn.NewLinear[float32](84, out, true, rng))
-	return &Net{Spec: "cnn:lenet5", Module: nn.NewSequential(layers...), InShape: shape, Out: out}, nil
+	layers = append(layers, nn.NewMaxPool2d[T](pool))
+	_ = add(nn.NewConv2d[T](nn.Conv2dConfig{InChannels: 6, OutChannels: 16, KernelSize: nn.Pair(5)}, rng))
+	layers = append(layers, nn.NewMaxPool2d[T](pool), nn.NewFlatten[T]())
+	_ = add(nn.NewLinear[T](16*oh*ow, 120, true, rng))
+	_ = add(nn.NewLinear[T](120, 84, true, rng))
+	layers = append(layers, nn.NewLinear[T](84, out, true, rng))
+	return &built[T]{spec: "cnn:lenet5", module: nn.NewSequential(layers...), inShape: shape}, nil
 }
 
 // parseSizes reads "784-128-10".
