@@ -77,16 +77,7 @@ func runLRFind(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	progressTo := stdout
-	if f.JSON {
-		progressTo = stderr
-	}
-	var p *progress
-	var report func(train.Event)
-	if !f.Quiet {
-		p = newProgress(progressTo)
-		report = p.report
-	}
+	p, report := startProgress(f.Quiet, f.JSON, stdout, stderr)
 	res, err := train.FindLR(ctx, f.Config, f.LR, report)
 	if p != nil {
 		p.end()

@@ -109,16 +109,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	progressTo := stdout
-	if f.JSON {
-		progressTo = stderr
-	}
-	var p *progress
-	var report func(train.Event)
-	if !f.Quiet {
-		p = newProgress(progressTo)
-		report = p.report
-	}
+	p, report := startProgress(f.Quiet, f.JSON, stdout, stderr)
 	res, err := train.Run(ctx, f.Config, report)
 	if p != nil {
 		p.end()
@@ -197,6 +188,21 @@ func isTerminal(w io.Writer) bool {
 
 func newProgress(w io.Writer) *progress {
 	return &progress{w: w, tty: isTerminal(w), start: time.Now()}
+}
+
+// startProgress returns the progress display of a training-like job and
+// its report callback: on stdout, or on stderr when stdout carries JSON;
+// none (nil, nil) when quiet.
+func startProgress(quiet, asJSON bool, stdout, stderr io.Writer) (*progress, func(train.Event)) {
+	if quiet {
+		return nil, nil
+	}
+	w := stdout
+	if asJSON {
+		w = stderr
+	}
+	p := newProgress(w)
+	return p, p.report
 }
 
 func (p *progress) report(e train.Event) {
