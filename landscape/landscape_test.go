@@ -375,3 +375,33 @@ func TestWrite(t *testing.T) {
 		t.Errorf("out .jpg: %v", err)
 	}
 }
+
+// Far enough out the loss overflows: those points are NaN in the grid,
+// null in the JSON and gaps in the picture, never an error or a panic.
+func TestNonFiniteRegion(t *testing.T) {
+	a, _, _ := checkpoints(t)
+	res, err := Run(context.Background(), Config{Checkpoint: a, Mode: Mode2D, X: Axis{-1e30, 1e30, 5}, Y: Axis{-1e30, 1e30, 5},
+		Norm: NormNone}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gaps := 0
+	for _, row := range res.Loss {
+		for _, v := range row {
+			if math.IsNaN(v) || math.IsInf(v, 0) {
+				gaps++
+			}
+		}
+	}
+	if gaps == 0 || math.IsNaN(res.Loss[2][2]) {
+		t.Fatalf("%d non-finite points, centre %g; want some, and a finite centre", gaps, res.Loss[2][2])
+	}
+	files, err := res.Write(filepath.Join(t.TempDir(), "far.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(files.JSON)
+	if !strings.Contains(string(b), "null") {
+		t.Errorf("JSON without null for %d non-finite points", gaps)
+	}
+}
