@@ -132,7 +132,7 @@ func (r *Result) Draw(w io.Writer, format string) error {
 			Title:  title,
 			XLabel: fmt.Sprintf("α (direction 1, %s-normalised)", r.Norm),
 			YLabel: fmt.Sprintf("β (direction 2, %s-normalised)", r.Norm),
-			ZLabel: "loss", LogLevels: true, Start: &[2]float64{0, 0},
+			ZLabel: "loss", LogLevels: true, Start: &[2]float64{0, 0}, StartLabel: "checkpoint",
 		})
 	case ModeInterp:
 		return plot.Lines(w, format, plot.LineChart{
