@@ -40,7 +40,8 @@ type Config struct {
 	Data, Label, Split string
 	Batch, Samples     int
 	// Mode is Mode1D (θ + αδ), Mode2D (θ + αδ + βη) or ModeInterp
-	// ((1−α)θ₁ + αθ₂).
+	// ((1−α)θ₁ + αθ₂). Random directions move the parameters only;
+	// interpolation moves the buffers (normalisation statistics) too.
 	Mode string
 	// X is the grid of α; Y that of β (2-D only).
 	X, Y Axis
