@@ -30,9 +30,11 @@ type ContourFigure struct {
 	Paths []Path
 
 	// Start, if not nil, is marked with a large white disc; Minima are
-	// marked with gold stars.
-	Start  *[2]float64
-	Minima [][2]float64
+	// marked with gold stars. StartLabel names the disc in the legend
+	// ("start" when empty; a loss landscape says "checkpoint").
+	Start      *[2]float64
+	StartLabel string
+	Minima     [][2]float64
 
 	// Width and Height are the figure's size in inches (0 for 7 × 5.5);
 	// DPI is the resolution of PNG output (0 for DefaultDPI).
@@ -61,7 +63,11 @@ func Contour(w io.Writer, format string, f ContourFigure) error {
 	if err != nil {
 		return err
 	}
-	legend := newLegendBox(pathLegend(f.Paths, f.Start != nil, len(f.Minima) > 0))
+	entries := pathLegend(f.Paths, f.Start != nil, len(f.Minima) > 0)
+	if f.Start != nil && f.StartLabel != "" {
+		entries[len(f.Paths)].label = f.StartLabel
+	}
+	legend := newLegendBox(entries)
 	return render(w, format, pg, func(c draw.Canvas) {
 		c = margins(drawTitle(c, f.Title))
 		m.drawStatic(c)

@@ -1,0 +1,149 @@
+package landscape
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/descent-ml/descent/plot"
+)
+
+// Files names what Result.Write writes for a picture path.
+type Files struct {
+	Picture, CSV, JSON, Directions string
+}
+
+// FilesFor returns the files written beside the picture out (FILE.png or
+// FILE.svg): FILE.csv, FILE.json and, for random directions,
+// FILE.directions.safetensors.
+func FilesFor(out string) (Files, error) {
+	ext := strings.ToLower(filepath.Ext(out))
+	if ext != ".png" && ext != ".svg" {
+		return Files{}, fmt.Errorf("landscape: out %q: want a .png or .svg file (the CSV and JSON go beside it)", out)
+	}
+	stem := strings.TrimSuffix(out, filepath.Ext(out))
+	return Files{Picture: out, CSV: stem + ".csv", JSON: stem + ".json", Directions: stem + ".directions.safetensors"}, nil
+}
+
+// Write draws the result to out (.png or .svg: a contour map for a 2-D
+// grid, a curve otherwise) and writes the grid as CSV and JSON beside it,
+// and the directions as safetensors. It returns the files written.
+func (r *Result) Write(out string) (Files, error) {
+	files, err := FilesFor(out)
+	if err != nil {
+		return files, err
+	}
+	if err := writeWith(files.Picture, r.Draw); err != nil {
+		return files, err
+	}
+	if err := writeWith(files.CSV, r.WriteCSV); err != nil {
+		return files, err
+	}
+	if err := writeWith(files.JSON, func(w io.Writer, _ string) error {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", " ")
+		return enc.Encode(r)
+	}); err != nil {
+		return files, err
+	}
+	if len(r.Directions) > 0 {
+		meta := map[string]string{"descent.landscape": fmt.Sprintf(`{"checkpoint":%q,"step":%d,"model":%q,"norm":%q,"ignore":%q,"seed":%d}`,
+			r.Checkpoint, r.Step, r.Model, r.Norm, r.Ignore, r.Seed)}
+		if err := SaveDirections(files.Directions, r.Directions, meta); err != nil {
+			return files, fmt.Errorf("landscape: %w", err)
+		}
+	} else {
+		files.Directions = ""
+	}
+	return files, nil
+}
+
+// writeWith creates path and writes it with write(w, format), format
+// being the extension without its dot.
+func writeWith(path string, write func(io.Writer, string) error) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("landscape: %w", err)
+	}
+	bw := bufio.NewWriter(f)
+	format := strings.TrimPrefix(strings.ToLower(filepath.Ext(path)), ".")
+	if err := write(bw, format); err != nil {
+		f.Close()
+		return fmt.Errorf("landscape: %s: %w", path, err)
+	}
+	if err := bw.Flush(); err != nil {
+		f.Close()
+		return fmt.Errorf("landscape: %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+// WriteCSV writes one row per point: x, y (2-D only), loss, acc, with
+// empty cells for non-finite values.
+func (r *Result) WriteCSV(w io.Writer, _ string) error {
+	head := "x,loss,acc\n"
+	if r.Y != nil {
+		head = "x,y,loss,acc\n"
+	}
+	if _, err := io.WriteString(w, head); err != nil {
+		return err
+	}
+	for j, row := range r.Loss {
+		for i, l := range row {
+			line := num(r.X[i]) + ","
+			if r.Y != nil {
+				line += num(r.Y[j]) + ","
+			}
+			acc := math.NaN()
+			if r.Acc != nil {
+				acc = r.Acc[j][i]
+			}
+			line += num(l) + "," + num(acc) + "\n"
+			if _, err := io.WriteString(w, line); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func num(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}
+
+// Draw draws the result as format ("png" or "svg"): a contour map of the
+// loss for a 2-D grid, the loss curve otherwise. Non-finite losses are
+// gaps.
+func (r *Result) Draw(w io.Writer, format string) error {
+	title := fmt.Sprintf("%s (step %d), %s loss on %s %s", r.Model, r.Step, r.LossName, r.Data, r.Split)
+	switch r.Mode {
+	case Mode2D:
+		return plot.Contour(w, format, plot.ContourFigure{
+			Grid:   plot.Grid{X: r.X, Y: r.Y, Z: r.Loss},
+			Title:  title,
+			XLabel: fmt.Sprintf("α (direction 1, %s-normalised)", r.Norm),
+			YLabel: fmt.Sprintf("β (direction 2, %s-normalised)", r.Norm),
+			ZLabel: "loss", LogLevels: true, Start: &[2]float64{0, 0}, StartLabel: "checkpoint",
+		})
+	case ModeInterp:
+		return plot.Lines(w, format, plot.LineChart{
+			Title: title, XLabel: "α in (1−α)·θ₁ + α·θ₂", YLabel: "loss", Points: true,
+			Series:  []plot.Series{{X: r.X, Y: r.Loss[0]}},
+			Markers: []plot.Marker{{X: 0, Label: "θ₁"}, {X: 1, Label: "θ₂"}},
+		})
+	default:
+		return plot.Lines(w, format, plot.LineChart{
+			Title: title, XLabel: fmt.Sprintf("α (%s-normalised direction)", r.Norm), YLabel: "loss", Points: true,
+			Series: []plot.Series{{X: r.X, Y: r.Loss[0]}},
+		})
+	}
+}
