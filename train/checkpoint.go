@@ -373,3 +373,17 @@ func (ck *checkpoint) optimizerState() (*optim.StateDict, error) {
 	}
 	return sd, nil
 }
+
+// dataConfig is the data a checkpoint was trained on (with its validation
+// split), or data when it names another set; label overrides the label
+// column.
+func (ck *checkpoint) dataConfig(data, label string) Config {
+	saved := ck.state.Config
+	dcfg := Config{Data: saved.Data, Label: saved.Label, Val: saved.Val, Seed: saved.Seed}
+	if data != "" && data != saved.Data {
+		dcfg = Config{Data: data, Label: label, Seed: saved.Seed}
+	} else if label != "" {
+		dcfg.Label = label
+	}
+	return dcfg
+}

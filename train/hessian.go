@@ -88,12 +88,7 @@ func LoadHessian(ctx context.Context, cfg HessianConfig) (*Hessian, error) {
 		return nil, fmt.Errorf("hessian: %w", err)
 	}
 	saved := ck.state.Config
-	dcfg := Config{Data: saved.Data, Label: saved.Label, Val: saved.Val, Seed: saved.Seed}
-	if cfg.Data != "" && cfg.Data != saved.Data {
-		dcfg = Config{Data: cfg.Data, Label: cfg.Label, Seed: saved.Seed}
-	} else if cfg.Label != "" {
-		dcfg.Label = cfg.Label
-	}
+	dcfg := ck.dataConfig(cfg.Data, cfg.Label)
 	splits, err := loadSplits(ctx, dcfg, ck.state.Stats)
 	if err != nil {
 		return nil, fmt.Errorf("hessian: %w", err)
