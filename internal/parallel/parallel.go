@@ -74,8 +74,31 @@ var (
 	poolMu  sync.Mutex
 	workers int
 	jobs    = make(chan *job, 64)
-	jobPool = sync.Pool{New: func() any { return new(job) }}
+
+	// freeJobs recycles jobs. A plain list rather than a sync.Pool: the
+	// pool may drop what it is given (it does so on purpose under the race
+	// detector), and a dropped job is an allocation in a loop that must
+	// not allocate.
+	freeMu   sync.Mutex
+	freeJobs []*job
 )
+
+func getJob() *job {
+	freeMu.Lock()
+	defer freeMu.Unlock()
+	if n := len(freeJobs); n > 0 {
+		j := freeJobs[n-1]
+		freeJobs = freeJobs[:n-1]
+		return j
+	}
+	return new(job)
+}
+
+func putJob(j *job) {
+	freeMu.Lock()
+	freeJobs = append(freeJobs, j)
+	freeMu.Unlock()
+}
 
 // ensureWorkers starts workers until n are running.
 func ensureWorkers(n int) {
@@ -141,7 +164,7 @@ func Run(n, grain int, t Task) {
 		return
 	}
 	ensureWorkers(th - 1)
-	j := jobPool.Get().(*job)
+	j := getJob()
 	j.task, j.n, j.grain, j.chunks = t, n, grain, chunks
 	j.next.Store(0)
 	j.pending.Store(int64(th - 1))
@@ -164,7 +187,7 @@ func Run(n, grain int, t Task) {
 		}
 	}
 	j.task = nil
-	jobPool.Put(j)
+	putJob(j)
 }
 
 // For is Run with a function body.
