@@ -2,6 +2,7 @@ package train
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -386,4 +387,36 @@ func (ck *checkpoint) dataConfig(data, label string) Config {
 		dcfg.Label = label
 	}
 	return dcfg
+}
+
+// pickSplit returns the examples split names (test, val, train or all)
+// and the split's name; an empty split means def, and "test" falls back to
+// all the examples when the data has no test split.
+func pickSplit(ctx context.Context, splits *Splits, dcfg Config, stats *data.Stats, split, def string) (*data.Dataset, string, error) {
+	fallback := split == ""
+	if fallback {
+		split = def
+	}
+	switch split {
+	case "test":
+		if splits.Test != nil {
+			return splits.Test, split, nil
+		}
+		if !fallback {
+			return nil, split, fmt.Errorf("data %s has no test split (want split all or train)", dcfg.Data)
+		}
+		split = "all"
+	case "val":
+		if splits.Val == nil {
+			return nil, split, fmt.Errorf("data %s has no validation split (the checkpoint was trained without --val on it)", dcfg.Data)
+		}
+		return splits.Val, split, nil
+	case "train":
+		return splits.Train, split, nil
+	case "all":
+	default:
+		return nil, split, fmt.Errorf("split %q: want one of %s", split, strings.Join(EvalSplits, ", "))
+	}
+	ds, err := allExamples(ctx, splits, dcfg, stats)
+	return ds, split, err
 }

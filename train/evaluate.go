@@ -77,31 +77,9 @@ func Evaluate(ctx context.Context, cfg EvalConfig) (*EvalResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
-	var ds *data.Dataset
-	switch split {
-	case "":
-		split = "test"
-		ds = splits.Test
-		if ds == nil {
-			split = "all"
-			if ds, err = allExamples(ctx, splits, dcfg, ck.state.Stats); err != nil {
-				return nil, fmt.Errorf("evaluate: %w", err)
-			}
-		}
-	case "test":
-		if ds = splits.Test; ds == nil {
-			return nil, fmt.Errorf("evaluate: data %s has no test split (want split all or train)", dcfg.Data)
-		}
-	case "val":
-		if ds = splits.Val; ds == nil {
-			return nil, fmt.Errorf("evaluate: data %s has no validation split (the checkpoint was trained without --val on it)", dcfg.Data)
-		}
-	case "train":
-		ds = splits.Train
-	case "all":
-		if ds, err = allExamples(ctx, splits, dcfg, ck.state.Stats); err != nil {
-			return nil, fmt.Errorf("evaluate: %w", err)
-		}
+	ds, split, err := pickSplit(ctx, splits, dcfg, ck.state.Stats, split, "test")
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
 	}
 	out, err := outputs(ds)
 	if err != nil {

@@ -93,24 +93,9 @@ func LoadHessian(ctx context.Context, cfg HessianConfig) (*Hessian, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hessian: %w", err)
 	}
-	var ds *data.Dataset
-	switch split {
-	case "train":
-		ds = splits.Train
-	case "test":
-		if ds = splits.Test; ds == nil {
-			return nil, fmt.Errorf("hessian: data %s has no test split (want split train or all)", dcfg.Data)
-		}
-	case "val":
-		if ds = splits.Val; ds == nil {
-			return nil, fmt.Errorf("hessian: data %s has no validation split (the checkpoint was trained without --val on it)", dcfg.Data)
-		}
-	case "all":
-		if ds, err = allExamples(ctx, splits, dcfg, ck.state.Stats); err != nil {
-			return nil, fmt.Errorf("hessian: %w", err)
-		}
-	default:
-		return nil, fmt.Errorf("hessian: split %q: want one of %s", cfg.Split, strings.Join(EvalSplits, ", "))
+	ds, split, err := pickSplit(ctx, splits, dcfg, ck.state.Stats, split, "train")
+	if err != nil {
+		return nil, fmt.Errorf("hessian: %w", err)
 	}
 	out, err := outputs(ds)
 	if err != nil {

@@ -59,27 +59,7 @@ func OpenProbe(ctx context.Context, cfg EvalConfig, samples int) (*Probe, error)
 	if err != nil {
 		return nil, fmt.Errorf("probe: %w", err)
 	}
-	var ds *data.Dataset
-	switch split {
-	case "":
-		split = "test"
-		if ds = splits.Test; ds == nil {
-			split = "all"
-			ds, err = allExamples(ctx, splits, dcfg, ck.state.Stats)
-		}
-	case "test":
-		if ds = splits.Test; ds == nil {
-			err = fmt.Errorf("data %s has no test split (want split all or train)", dcfg.Data)
-		}
-	case "val":
-		if ds = splits.Val; ds == nil {
-			err = fmt.Errorf("data %s has no validation split", dcfg.Data)
-		}
-	case "train":
-		ds = splits.Train
-	case "all":
-		ds, err = allExamples(ctx, splits, dcfg, ck.state.Stats)
-	}
+	ds, split, err := pickSplit(ctx, splits, dcfg, ck.state.Stats, split, "test")
 	if err != nil {
 		return nil, fmt.Errorf("probe: %w", err)
 	}
