@@ -324,16 +324,13 @@ func TestNonFinite(t *testing.T) {
 					}
 				}
 				sameBits(t, "after a NaN gradient", ps, before)
+				// The state is unchanged too, but for the skip counter.
 				var sdAfter bytes.Buffer
 				sd := o.StateDict()
 				sd.Skipped = 0
-				o2 := newSuite(t, name, cloneParams(ps))
-				_ = o2
-				if policy == NonFiniteReject {
-					sd.Write(&sdAfter)
-					if !bytes.Equal(sdBefore.Bytes(), sdAfter.Bytes()) {
-						t.Fatalf("state changed by a refused step")
-					}
+				sd.Write(&sdAfter)
+				if !bytes.Equal(sdBefore.Bytes(), sdAfter.Bytes()) {
+					t.Fatalf("state changed by a refused or skipped step")
 				}
 			})
 		}
