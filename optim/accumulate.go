@@ -17,8 +17,14 @@ type MultiSteps struct {
 	inner Optimizer
 	k     int
 	count int
-	acc   map[*Param]any // running sum of gradients, []float32 or []float64
-	did   bool
+	// acc holds each parameter's running sum of gradients ([]float32 or
+	// []float64); the buffers are kept from one real step to the next and
+	// seen marks those that hold a sum in the current cycle.
+	acc    map[*Param]any
+	seen   map[*Param]bool
+	did    bool
+	ps     []*Param   // scratch: the inner optimizer's parameters
+	finite finiteTask // scratch for the non-finite check
 }
 
 // accName is the state buffer that carries the running gradient sum in a
@@ -34,7 +40,7 @@ func NewMultiSteps(inner Optimizer, k int) (*MultiSteps, error) {
 	if k < 1 {
 		return nil, fmt.Errorf("multi steps: invalid every_k_schedule: %d (want >= 1)", k)
 	}
-	return &MultiSteps{inner: inner, k: k, acc: make(map[*Param]any)}, nil
+	return &MultiSteps{inner: inner, k: k, acc: make(map[*Param]any), seen: make(map[*Param]bool)}, nil
 }
 
 // Name reports "MultiSteps(inner)".
@@ -51,11 +57,11 @@ func (m *MultiSteps) DidStep() bool { return m.did }
 func (m *MultiSteps) Pending() int { return m.count }
 
 func (m *MultiSteps) params() []*Param {
-	var ps []*Param
+	m.ps = m.ps[:0]
 	for g := range m.inner.NumGroups() {
-		ps = append(ps, m.inner.Params(g)...)
+		m.ps = append(m.ps, m.inner.Params(g)...)
 	}
-	return ps
+	return m.ps
 }
 
 // Step adds the current gradients to the running sum; on every K-th call
@@ -70,7 +76,7 @@ func (m *MultiSteps) Step() error {
 		if p.Sparse != nil {
 			return fmt.Errorf("%s: parameter %q: sparse gradients cannot be accumulated", m.Name(), p.Name)
 		}
-		if p.HasGrad() && !p.gradFinite() && bad == nil {
+		if bad == nil && p.HasGrad() && !m.finite.check(p) {
 			bad = p
 		}
 	}
@@ -84,10 +90,11 @@ func (m *MultiSteps) Step() error {
 			continue
 		}
 		if p.F64 != nil {
-			accumulate(m.acc, p, p.G64)
+			accumulate(m.acc, m.seen[p], p, p.G64)
 		} else {
-			accumulate(m.acc, p, p.G32)
+			accumulate(m.acc, m.seen[p], p, p.G32)
 		}
+		m.seen[p] = true
 	}
 	m.count++
 	if m.count < m.k {
@@ -95,10 +102,10 @@ func (m *MultiSteps) Step() error {
 	}
 	inv := 1 / float64(m.k)
 	for _, p := range ps {
-		a, ok := m.acc[p]
-		if !ok {
+		if !m.seen[p] {
 			continue
 		}
+		a := m.acc[p]
 		p.EnsureGrad()
 		switch a := a.(type) {
 		case []float64:
@@ -113,17 +120,23 @@ func (m *MultiSteps) Step() error {
 	}
 	err := m.inner.Step()
 	m.count = 0
-	m.acc = make(map[*Param]any)
+	clear(m.seen)
 	if err == nil {
 		m.did = true
 	}
 	return err
 }
 
-func accumulate[T Float](acc map[*Param]any, p *Param, g []T) {
+// accumulate adds g to p's running sum, or starts the sum with g when the
+// cycle has none yet (reusing the buffer of an earlier cycle).
+func accumulate[T Float](acc map[*Param]any, started bool, p *Param, g []T) {
 	a, ok := acc[p].([]T)
-	if !ok {
+	if !ok || len(a) != len(g) {
 		acc[p] = append([]T(nil), g...)
+		return
+	}
+	if !started {
+		copy(a, g)
 		return
 	}
 	for i, v := range g {
@@ -167,10 +180,10 @@ type multiStepsExtra struct {
 func (m *MultiSteps) StateDict() *StateDict {
 	sd := m.inner.StateDict()
 	for i, p := range m.params() {
-		a, ok := m.acc[p]
-		if !ok {
+		if !m.seen[p] {
 			continue
 		}
+		a := m.acc[p]
 		s := sd.State[i]
 		if s == nil {
 			s = &State{}
@@ -223,5 +236,9 @@ func (m *MultiSteps) LoadStateDict(sd *StateDict) error {
 		return err
 	}
 	m.acc, m.count = acc, x.Count
+	m.seen = make(map[*Param]bool, len(acc))
+	for p := range acc {
+		m.seen[p] = true
+	}
 	return nil
 }

@@ -648,3 +648,36 @@ func TestZeroGradIsNoop(t *testing.T) {
 		})
 	}
 }
+
+// TestMultiStepsReusesBuffers: after the first cycle, accumulating and
+// stepping allocate nothing, and a parameter without a gradient in a cycle
+// is still left alone though its buffer from an earlier cycle remains.
+func TestMultiStepsReusesBuffers(t *testing.T) {
+	ps := makeParams[float32](10_000)
+	inner, _ := NewSGD(ps, SGDConfig{LR: 0.1, Momentum: 0.9})
+	ms, _ := NewMultiSteps(inner, 2)
+	computeGrads(ps, false, 0)
+	for range 4 {
+		if err := ms.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a := testing.AllocsPerRun(10, func() { ms.Step() }); a > 0 {
+		t.Fatalf("%v allocations per micro-step", a)
+	}
+	for ms.Pending() != 0 { // finish the cycle AllocsPerRun left open
+		ms.Step()
+	}
+	frozen := slices.Clone(ps[1].F32)
+	g := ps[1].G32
+	ps[1].G32 = nil
+	for range 2 {
+		if err := ms.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !ms.DidStep() || !slices.Equal(frozen, ps[1].F32) {
+		t.Fatalf("stepped %v; parameter without gradient moved: %v", ms.DidStep(), !slices.Equal(frozen, ps[1].F32))
+	}
+	ps[1].G32 = g
+}
