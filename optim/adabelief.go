@@ -57,10 +57,10 @@ func NewAdaBelief(params []*Param, cfg AdaBeliefConfig) (*AdaBelief, error) {
 }
 
 func resolveAdaBelief(c *AdaBeliefConfig) error {
-	c.LR = orDefault(c.LR, 1e-3)
-	c.Betas[0] = orDefault(c.Betas[0], 0.9)
-	c.Betas[1] = orDefault(c.Betas[1], 0.999)
-	c.Eps = orDefault(c.Eps, 1e-16)
+	c.LR = OrDefault(c.LR, 1e-3)
+	c.Betas[0] = OrDefault(c.Betas[0], 0.9)
+	c.Betas[1] = OrDefault(c.Betas[1], 0.999)
+	c.Eps = OrDefault(c.Eps, 1e-16)
 	if err := checkAdamLike(c.LR, c.Eps, c.Betas); err != nil {
 		return err
 	}

@@ -46,9 +46,9 @@ func NewAdadelta(params []*Param, cfg AdadeltaConfig) (*Adadelta, error) {
 }
 
 func resolveAdadelta(c *AdadeltaConfig) error {
-	c.LR = orDefault(c.LR, 1.0)
-	c.Rho = orDefault(c.Rho, 0.9)
-	c.Eps = orDefault(c.Eps, 1e-6)
+	c.LR = OrDefault(c.LR, 1.0)
+	c.Rho = OrDefault(c.Rho, 0.9)
+	c.Eps = OrDefault(c.Eps, 1e-6)
 	if err := checkNonNeg("learning rate", c.LR); err != nil {
 		return err
 	}

@@ -49,8 +49,8 @@ func NewAdagrad(params []*Param, cfg AdagradConfig) (*Adagrad, error) {
 }
 
 func resolveAdagrad(c *AdagradConfig) error {
-	c.LR = orDefault(c.LR, 1e-2)
-	c.Eps = orDefault(c.Eps, 1e-10)
+	c.LR = OrDefault(c.LR, 1e-2)
+	c.Eps = OrDefault(c.Eps, 1e-10)
 	if err := checkNonNeg("learning rate", c.LR); err != nil {
 		return err
 	}

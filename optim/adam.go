@@ -68,12 +68,12 @@ func newAdam(name string, decoupled bool, params []*Param, cfg AdamConfig) (*Ada
 }
 
 func resolveAdam(c *AdamConfig, decoupled bool) error {
-	c.LR = orDefault(c.LR, 1e-3)
-	c.Betas[0] = orDefault(c.Betas[0], 0.9)
-	c.Betas[1] = orDefault(c.Betas[1], 0.999)
-	c.Eps = orDefault(c.Eps, 1e-8)
+	c.LR = OrDefault(c.LR, 1e-3)
+	c.Betas[0] = OrDefault(c.Betas[0], 0.9)
+	c.Betas[1] = OrDefault(c.Betas[1], 0.999)
+	c.Eps = OrDefault(c.Eps, 1e-8)
 	if decoupled {
-		c.WeightDecay = orDefault(c.WeightDecay, 1e-2)
+		c.WeightDecay = OrDefault(c.WeightDecay, 1e-2)
 	}
 	if err := checkAdamLike(c.LR, c.Eps, c.Betas); err != nil {
 		return err

@@ -45,10 +45,10 @@ func NewAdamax(params []*Param, cfg AdamaxConfig) (*Adamax, error) {
 }
 
 func resolveAdamax(c *AdamaxConfig) error {
-	c.LR = orDefault(c.LR, 2e-3)
-	c.Betas[0] = orDefault(c.Betas[0], 0.9)
-	c.Betas[1] = orDefault(c.Betas[1], 0.999)
-	c.Eps = orDefault(c.Eps, 1e-8)
+	c.LR = OrDefault(c.LR, 2e-3)
+	c.Betas[0] = OrDefault(c.Betas[0], 0.9)
+	c.Betas[1] = OrDefault(c.Betas[1], 0.999)
+	c.Eps = OrDefault(c.Eps, 1e-8)
 	if err := checkAdamLike(c.LR, c.Eps, c.Betas); err != nil {
 		return err
 	}

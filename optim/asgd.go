@@ -58,10 +58,10 @@ func NewASGD(params []*Param, cfg ASGDConfig) (*ASGD, error) {
 }
 
 func resolveASGD(c *ASGDConfig) error {
-	c.LR = orDefault(c.LR, 1e-2)
-	c.Lambd = orDefault(c.Lambd, 1e-4)
-	c.Alpha = orDefault(c.Alpha, 0.75)
-	c.T0 = orDefault(c.T0, 1e6)
+	c.LR = OrDefault(c.LR, 1e-2)
+	c.Lambd = OrDefault(c.Lambd, 1e-4)
+	c.Alpha = OrDefault(c.Alpha, 0.75)
+	c.T0 = OrDefault(c.T0, 1e6)
 	if err := checkNonNeg("learning rate", c.LR); err != nil {
 		return err
 	}

@@ -58,10 +58,10 @@ func NewLAMB(params []*Param, cfg LAMBConfig) (*LAMB, error) {
 }
 
 func resolveLAMB(c *LAMBConfig) error {
-	c.LR = orDefault(c.LR, 1e-3)
-	c.Betas[0] = orDefault(c.Betas[0], 0.9)
-	c.Betas[1] = orDefault(c.Betas[1], 0.999)
-	c.Eps = orDefault(c.Eps, 1e-6)
+	c.LR = OrDefault(c.LR, 1e-3)
+	c.Betas[0] = OrDefault(c.Betas[0], 0.9)
+	c.Betas[1] = OrDefault(c.Betas[1], 0.999)
+	c.Eps = OrDefault(c.Eps, 1e-6)
 	if err := checkAdamLike(c.LR, c.Eps, c.Betas); err != nil {
 		return err
 	}

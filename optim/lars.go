@@ -56,10 +56,10 @@ func NewLARS(params []*Param, cfg LARSConfig) (*LARS, error) {
 }
 
 func resolveLARS(c *LARSConfig) error {
-	c.LR = orDefault(c.LR, 1)
-	c.Momentum = orDefault(c.Momentum, 0.9)
-	c.TrustCoefficient = orDefault(c.TrustCoefficient, 1e-3)
-	c.Eps = orDefault(c.Eps, 1e-8)
+	c.LR = OrDefault(c.LR, 1)
+	c.Momentum = OrDefault(c.Momentum, 0.9)
+	c.TrustCoefficient = OrDefault(c.TrustCoefficient, 1e-3)
+	c.Eps = OrDefault(c.Eps, 1e-8)
 	if err := checkNonNeg("learning rate", c.LR); err != nil {
 		return err
 	}

@@ -117,15 +117,15 @@ func NewLBFGS(params []*Param, cfg LBFGSConfig) (*LBFGS, error) {
 const lbfgsStrongWolfe = "strong_wolfe"
 
 func resolveLBFGS(c *LBFGSConfig) error {
-	c.LR = orDefault(c.LR, 1)
+	c.LR = OrDefault(c.LR, 1)
 	if c.MaxIter == 0 {
 		c.MaxIter = 20
 	}
 	if c.MaxEval == 0 {
 		c.MaxEval = c.MaxIter * 5 / 4
 	}
-	c.ToleranceGrad = orDefault(c.ToleranceGrad, 1e-7)
-	c.ToleranceChange = orDefault(c.ToleranceChange, 1e-9)
+	c.ToleranceGrad = OrDefault(c.ToleranceGrad, 1e-7)
+	c.ToleranceChange = OrDefault(c.ToleranceChange, 1e-9)
 	if c.HistorySize == 0 {
 		c.HistorySize = 100
 	}

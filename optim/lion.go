@@ -44,9 +44,9 @@ func NewLion(params []*Param, cfg LionConfig) (*Lion, error) {
 }
 
 func resolveLion(c *LionConfig) error {
-	c.LR = orDefault(c.LR, 1e-4)
-	c.Betas[0] = orDefault(c.Betas[0], 0.9)
-	c.Betas[1] = orDefault(c.Betas[1], 0.99)
+	c.LR = OrDefault(c.LR, 1e-4)
+	c.Betas[0] = OrDefault(c.Betas[0], 0.9)
+	c.Betas[1] = OrDefault(c.Betas[1], 0.99)
 	if err := checkNonNeg("learning rate", c.LR); err != nil {
 		return err
 	}

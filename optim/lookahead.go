@@ -155,7 +155,7 @@ func resolveLookahead(c *LookaheadConfig) error {
 	if c.K == 0 {
 		c.K = 5
 	}
-	c.Alpha = orDefault(c.Alpha, 0.5)
+	c.Alpha = OrDefault(c.Alpha, 0.5)
 	if c.K < 1 {
 		return fmt.Errorf("invalid k: %d (want k >= 1)", c.K)
 	}
@@ -339,7 +339,7 @@ func (o *Lookahead) LoadStateDict(sd *StateDict) error {
 		return fmt.Errorf("load state: lookahead: %w", err)
 	}
 	cfg := LookaheadConfig{K: ex.K, Alpha: ex.Alpha}
-	if ex.K == 0 || isDefault(ex.Alpha) {
+	if ex.K == 0 || IsDefault(ex.Alpha) {
 		return fmt.Errorf("load state: lookahead: k=%d, alpha=%v saved", ex.K, ex.Alpha)
 	}
 	if err := resolveLookahead(&cfg); err != nil {

@@ -112,19 +112,19 @@ func NewMuon(params []*Param, cfg MuonConfig) (*Muon, error) {
 }
 
 func resolveMuon(c *MuonConfig) error {
-	c.LR = orDefault(c.LR, 0.02)
-	c.Momentum = orDefault(c.Momentum, 0.95)
-	c.Eps = orDefault(c.Eps, 1e-7)
+	c.LR = OrDefault(c.LR, 0.02)
+	c.Momentum = OrDefault(c.Momentum, 0.95)
+	c.Eps = OrDefault(c.Eps, 1e-7)
 	if c.NSSteps == 0 {
 		c.NSSteps = 5
 	}
 	if c.AdjustLR == "" {
 		c.AdjustLR = "original"
 	}
-	c.AdamWLR = orDefault(c.AdamWLR, 3e-4)
-	c.AdamWBetas[0] = orDefault(c.AdamWBetas[0], 0.9)
-	c.AdamWBetas[1] = orDefault(c.AdamWBetas[1], 0.95)
-	c.AdamWEps = orDefault(c.AdamWEps, 1e-10)
+	c.AdamWLR = OrDefault(c.AdamWLR, 3e-4)
+	c.AdamWBetas[0] = OrDefault(c.AdamWBetas[0], 0.9)
+	c.AdamWBetas[1] = OrDefault(c.AdamWBetas[1], 0.95)
+	c.AdamWEps = OrDefault(c.AdamWEps, 1e-10)
 	if err := checkNonNeg("learning rate", c.LR); err != nil {
 		return err
 	}

@@ -54,11 +54,11 @@ func NewNAdam(params []*Param, cfg NAdamConfig) (*NAdam, error) {
 }
 
 func resolveNAdam(c *NAdamConfig) error {
-	c.LR = orDefault(c.LR, 2e-3)
-	c.Betas[0] = orDefault(c.Betas[0], 0.9)
-	c.Betas[1] = orDefault(c.Betas[1], 0.999)
-	c.Eps = orDefault(c.Eps, 1e-8)
-	c.MomentumDecay = orDefault(c.MomentumDecay, 4e-3)
+	c.LR = OrDefault(c.LR, 2e-3)
+	c.Betas[0] = OrDefault(c.Betas[0], 0.9)
+	c.Betas[1] = OrDefault(c.Betas[1], 0.999)
+	c.Eps = OrDefault(c.Eps, 1e-8)
+	c.MomentumDecay = OrDefault(c.MomentumDecay, 4e-3)
 	if err := checkAdamLike(c.LR, c.Eps, c.Betas); err != nil {
 		return err
 	}

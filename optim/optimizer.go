@@ -315,7 +315,7 @@ func inheritValue(cv, dv reflect.Value) {
 			inheritValue(cv.Index(i), dv.Index(i))
 		}
 	case reflect.Float64, reflect.Float32:
-		if isDefault(cv.Float()) {
+		if IsDefault(cv.Float()) {
 			cv.SetFloat(dv.Float())
 		}
 	case reflect.Int, reflect.Int64:

@@ -232,11 +232,12 @@ var Zero = math.Copysign(0, -1)
 
 // isDefault reports whether a config value was left at its zero value (and
 // not set to Zero).
-func isDefault(v float64) bool { return v == 0 && !math.Signbit(v) }
+func IsDefault(v float64) bool { return v == 0 && !math.Signbit(v) }
 
-// orDefault returns v, or def when v was left at its zero value.
-func orDefault(v, def float64) float64 {
-	if isDefault(v) {
+// OrDefault returns v, or def when v was left at its zero value (Zero
+// counts as set). Config structs of other packages follow the same rule.
+func OrDefault(v, def float64) float64 {
+	if IsDefault(v) {
 		return def
 	}
 	return v

@@ -51,9 +51,9 @@ func NewRMSprop(params []*Param, cfg RMSpropConfig) (*RMSprop, error) {
 }
 
 func resolveRMSprop(c *RMSpropConfig) error {
-	c.LR = orDefault(c.LR, 1e-2)
-	c.Alpha = orDefault(c.Alpha, 0.99)
-	c.Eps = orDefault(c.Eps, 1e-8)
+	c.LR = OrDefault(c.LR, 1e-2)
+	c.Alpha = OrDefault(c.Alpha, 0.99)
+	c.Eps = OrDefault(c.Eps, 1e-8)
 	if err := checkNonNeg("learning rate", c.LR); err != nil {
 		return err
 	}

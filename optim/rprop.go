@@ -52,11 +52,11 @@ func NewRprop(params []*Param, cfg RpropConfig) (*Rprop, error) {
 }
 
 func resolveRprop(c *RpropConfig) error {
-	c.LR = orDefault(c.LR, 1e-2)
-	c.Etas[0] = orDefault(c.Etas[0], 0.5)
-	c.Etas[1] = orDefault(c.Etas[1], 1.2)
-	c.StepSizes[0] = orDefault(c.StepSizes[0], 1e-6)
-	c.StepSizes[1] = orDefault(c.StepSizes[1], 50)
+	c.LR = OrDefault(c.LR, 1e-2)
+	c.Etas[0] = OrDefault(c.Etas[0], 0.5)
+	c.Etas[1] = OrDefault(c.Etas[1], 1.2)
+	c.StepSizes[0] = OrDefault(c.StepSizes[0], 1e-6)
+	c.StepSizes[1] = OrDefault(c.StepSizes[1], 50)
 	if err := checkNonNeg("learning rate", c.LR); err != nil {
 		return err
 	}

@@ -125,9 +125,9 @@ func NewScheduleFreeAdamW(params []*Param, cfg SFAdamWConfig) (*ScheduleFreeAdam
 }
 
 func resolveSFSGD(c *SFSGDConfig) error {
-	c.LR = orDefault(c.LR, 1.0)
-	c.Momentum = orDefault(c.Momentum, 0.9)
-	c.WeightLRPower = orDefault(c.WeightLRPower, 2)
+	c.LR = OrDefault(c.LR, 1.0)
+	c.Momentum = OrDefault(c.Momentum, 0.9)
+	c.WeightLRPower = OrDefault(c.WeightLRPower, 2)
 	if err := checkNonNeg("learning rate", c.LR); err != nil {
 		return err
 	}
@@ -141,11 +141,11 @@ func resolveSFSGD(c *SFSGDConfig) error {
 }
 
 func resolveSFAdamW(c *SFAdamWConfig) error {
-	c.LR = orDefault(c.LR, 0.0025)
-	c.Betas[0] = orDefault(c.Betas[0], 0.9)
-	c.Betas[1] = orDefault(c.Betas[1], 0.999)
-	c.Eps = orDefault(c.Eps, 1e-8)
-	c.WeightLRPower = orDefault(c.WeightLRPower, 2)
+	c.LR = OrDefault(c.LR, 0.0025)
+	c.Betas[0] = OrDefault(c.Betas[0], 0.9)
+	c.Betas[1] = OrDefault(c.Betas[1], 0.999)
+	c.Eps = OrDefault(c.Eps, 1e-8)
+	c.WeightLRPower = OrDefault(c.WeightLRPower, 2)
 	if err := checkNonNeg("learning rate", c.LR); err != nil {
 		return err
 	}

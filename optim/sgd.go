@@ -52,7 +52,7 @@ func NewSGD(params []*Param, cfg SGDConfig) (*SGD, error) {
 }
 
 func resolveSGD(c *SGDConfig) error {
-	c.LR = orDefault(c.LR, 1e-3)
+	c.LR = OrDefault(c.LR, 1e-3)
 	if err := checkNonNeg("learning rate", c.LR); err != nil {
 		return err
 	}

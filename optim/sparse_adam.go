@@ -49,10 +49,10 @@ func NewSparseAdam(params []*Param, cfg SparseAdamConfig) (*SparseAdam, error) {
 }
 
 func resolveSparseAdam(c *SparseAdamConfig) error {
-	c.LR = orDefault(c.LR, 1e-3)
-	c.Betas[0] = orDefault(c.Betas[0], 0.9)
-	c.Betas[1] = orDefault(c.Betas[1], 0.999)
-	c.Eps = orDefault(c.Eps, 1e-8)
+	c.LR = OrDefault(c.LR, 1e-3)
+	c.Betas[0] = OrDefault(c.Betas[0], 0.9)
+	c.Betas[1] = OrDefault(c.Betas[1], 0.999)
+	c.Eps = OrDefault(c.Eps, 1e-8)
 	if !(c.LR > 0) || math.IsInf(c.LR, 1) {
 		return fmt.Errorf("invalid learning rate: %v (want > 0)", positiveZero(c.LR))
 	}

@@ -61,7 +61,7 @@ func resolveCyclicLR(c *CyclicLRConfig, lrs []float64) error {
 	case c.ScaleFn != nil && c.ScaleMode != "cycle" && c.ScaleMode != "iterations":
 		return fmt.Errorf("invalid scale_mode: %q (want cycle or iterations)", c.ScaleMode)
 	}
-	c.Gamma = orDefault(c.Gamma, 1)
+	c.Gamma = optim.OrDefault(c.Gamma, 1)
 	if err := checkFinite("gamma", c.Gamma); err != nil {
 		return err
 	}

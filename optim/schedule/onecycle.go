@@ -39,7 +39,7 @@ func resolveOneCycleLR(c *OneCycleLRConfig, n int) error {
 	default:
 		c.TotalSteps = c.Epochs * c.StepsPerEpoch
 	}
-	c.PctStart = orDefault(c.PctStart, 0.3)
+	c.PctStart = optim.OrDefault(c.PctStart, 0.3)
 	if !(c.PctStart >= 0 && c.PctStart <= 1) {
 		return fmt.Errorf("expected float between 0 and 1 pct_start, but got %v", c.PctStart+0)
 	}
@@ -49,8 +49,8 @@ func resolveOneCycleLR(c *OneCycleLRConfig, n int) error {
 	if c.AnnealStrategy != "cos" && c.AnnealStrategy != "linear" {
 		return fmt.Errorf("anneal_strategy must be one of 'cos' or 'linear', instead got %q", c.AnnealStrategy)
 	}
-	c.DivFactor = orDefault(c.DivFactor, 25)
-	c.FinalDivFactor = orDefault(c.FinalDivFactor, 1e4)
+	c.DivFactor = optim.OrDefault(c.DivFactor, 25)
+	c.FinalDivFactor = optim.OrDefault(c.FinalDivFactor, 1e4)
 	if !(c.DivFactor > 0) || math.IsInf(c.DivFactor, 1) {
 		return fmt.Errorf("invalid div_factor: %v", c.DivFactor+0)
 	}

@@ -35,7 +35,7 @@ func resolveReduceLROnPlateau(c *ReduceLROnPlateauConfig, n int) error {
 	if c.ThresholdMode != "rel" && c.ThresholdMode != "abs" {
 		return fmt.Errorf("threshold mode %q is unknown (want rel or abs)", c.ThresholdMode)
 	}
-	c.Factor = orDefault(c.Factor, 0.1)
+	c.Factor = optim.OrDefault(c.Factor, 0.1)
 	if !(c.Factor >= 0 && c.Factor < 1) {
 		return fmt.Errorf("invalid factor: %v (want 0 <= factor < 1)", c.Factor+0)
 	}
@@ -48,11 +48,11 @@ func resolveReduceLROnPlateau(c *ReduceLROnPlateauConfig, n int) error {
 	if c.Cooldown < 0 {
 		return fmt.Errorf("invalid cooldown: %d", c.Cooldown)
 	}
-	c.Threshold = orDefault(c.Threshold, 1e-4)
+	c.Threshold = optim.OrDefault(c.Threshold, 1e-4)
 	if err := checkFinite("threshold", c.Threshold); err != nil {
 		return err
 	}
-	c.Eps = orDefault(c.Eps, 1e-8)
+	c.Eps = optim.OrDefault(c.Eps, 1e-8)
 	if !(c.Eps >= 0) || math.IsInf(c.Eps, 1) {
 		return fmt.Errorf("invalid eps: %v", c.Eps+0)
 	}

@@ -421,18 +421,6 @@ func sameOptimizer(a, b optim.Optimizer) bool {
 	return a == b
 }
 
-// isDefault reports whether a config float was left at its zero value
-// (and not set to optim.Zero).
-func isDefault(v float64) bool { return v == 0 && !math.Signbit(v) }
-
-// orDefault returns v, or def when v was left at its zero value.
-func orDefault(v, def float64) float64 {
-	if isDefault(v) {
-		return def
-	}
-	return v
-}
-
 // checkFinite rejects NaN and ±Inf hyperparameters.
 func checkFinite(name string, v float64) error {
 	if math.IsNaN(v) || math.IsInf(v, 0) {

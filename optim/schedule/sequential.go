@@ -360,7 +360,7 @@ func NewWarmupCosine(opt optim.Optimizer, cfg WarmupCosineConfig) (*SequentialLR
 	var scheds []Scheduler
 	var milestones []int
 	if w > 0 {
-		sf := orDefault(cfg.StartFactor, 1/float64(w+1))
+		sf := optim.OrDefault(cfg.StartFactor, 1/float64(w+1))
 		lin, err := NewLinearLR(opt, LinearLRConfig{StartFactor: sf, EndFactor: 1, TotalIters: w})
 		if err != nil {
 			return nil, fmt.Errorf("WarmupCosine: %w", err)

@@ -44,7 +44,7 @@ func resolveStepLR(c *StepLRConfig) error {
 	if c.StepSize < 1 {
 		return fmt.Errorf("invalid step_size: %d (want a positive integer)", c.StepSize)
 	}
-	c.Gamma = orDefault(c.Gamma, 0.1)
+	c.Gamma = optim.OrDefault(c.Gamma, 0.1)
 	return checkGamma(c.Gamma)
 }
 
@@ -102,7 +102,7 @@ type MultiStepLRConfig struct {
 }
 
 func resolveMultiStepLR(c *MultiStepLRConfig) error {
-	c.Gamma = orDefault(c.Gamma, 0.1)
+	c.Gamma = optim.OrDefault(c.Gamma, 0.1)
 	return checkGamma(c.Gamma)
 }
 
@@ -162,7 +162,7 @@ type ConstantLRConfig struct {
 }
 
 func resolveConstantLR(c *ConstantLRConfig) error {
-	c.Factor = orDefault(c.Factor, 1.0/3)
+	c.Factor = optim.OrDefault(c.Factor, 1.0/3)
 	if c.TotalIters == 0 {
 		c.TotalIters = 5
 	}
@@ -232,8 +232,8 @@ type LinearLRConfig struct {
 }
 
 func resolveLinearLR(c *LinearLRConfig) error {
-	c.StartFactor = orDefault(c.StartFactor, 1.0/3)
-	c.EndFactor = orDefault(c.EndFactor, 1)
+	c.StartFactor = optim.OrDefault(c.StartFactor, 1.0/3)
+	c.EndFactor = optim.OrDefault(c.EndFactor, 1)
 	if c.TotalIters == 0 {
 		c.TotalIters = 5
 	}
@@ -306,7 +306,7 @@ type ExponentialLRConfig struct {
 }
 
 func resolveExponentialLR(c *ExponentialLRConfig) error {
-	if isDefault(c.Gamma) {
+	if optim.IsDefault(c.Gamma) {
 		return fmt.Errorf("gamma is required")
 	}
 	return checkGamma(c.Gamma)
@@ -360,7 +360,7 @@ func resolvePolynomialLR(c *PolynomialLRConfig) error {
 	if c.TotalIters == 0 {
 		c.TotalIters = 5
 	}
-	c.Power = orDefault(c.Power, 1)
+	c.Power = optim.OrDefault(c.Power, 1)
 	if c.TotalIters < 0 {
 		return fmt.Errorf("invalid total_iters: %d", c.TotalIters)
 	}
