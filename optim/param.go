@@ -230,7 +230,7 @@ func allFinite[T Float](x []T) bool {
 // computes as zero.
 var Zero = math.Copysign(0, -1)
 
-// isDefault reports whether a config value was left at its zero value (and
+// IsDefault reports whether a config value was left at its zero value (and
 // not set to Zero).
 func IsDefault(v float64) bool { return v == 0 && !math.Signbit(v) }
 
