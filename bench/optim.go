@@ -10,8 +10,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/descent-ml/descent/internal/kernel"
 	"github.com/descent-ml/descent/internal/parallel"
-	"github.com/descent-ml/descent/internal/vec"
 	"github.com/descent-ml/descent/optim"
 )
 
@@ -190,7 +190,7 @@ func Triad(n, reps, threads int) TriadResult {
 func triad(a, b, c []float32, s float32) {
 	parallel.For(len(a), 1<<15, func(lo, hi int) {
 		a, b, c := a[lo:hi], b[lo:hi], c[lo:hi]
-		n := vec.Triad(a, b, c, s)
+		n := kernel.Triad(a, b, c, s)
 		a, b, c = a[n:], b[n:], c[n:]
 		for i := range a {
 			a[i] = b[i] + s*c[i]

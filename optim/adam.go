@@ -3,8 +3,8 @@ package optim
 import (
 	"math"
 
+	"github.com/descent-ml/descent/internal/kernel"
 	"github.com/descent-ml/descent/internal/parallel"
-	"github.com/descent-ml/descent/internal/vec"
 )
 
 // AdamConfig holds the hyperparameters of Adam and AdamW; the zero value is
@@ -125,7 +125,7 @@ type adamStep struct {
 // adamTask updates one parameter, chunk by chunk over the cores.
 type adamTask[T Float] struct {
 	h                adamStep
-	k                vec.AdamK // h as float32 vectors for the SIMD kernel
+	k                kernel.AdamK // h as float32 vectors for the SIMD kernel
 	x, g, m, v, vmax []T
 }
 
@@ -140,20 +140,20 @@ func (t *adamTask[T]) run(h *adamStep, s *State, amsgrad bool, x, g []T) {
 	}
 	if _, ok := any(x).([]float32); ok {
 		k := &t.k
-		vec.Fill(&k.B1, float32(h.beta1))
-		vec.Fill(&k.C1, float32(1-h.beta1))
-		vec.Fill(&k.B2, float32(h.beta2))
-		vec.Fill(&k.C2, float32(1-h.beta2))
-		vec.Fill(&k.Step, float32(h.stepSize))
-		vec.Fill(&k.BC, float32(h.bc2sqrt))
-		vec.Fill(&k.Eps, float32(h.eps))
-		vec.Fill(&k.WD, float32(h.wd))
-		vec.Fill(&k.Sign, float32(h.sign))
+		kernel.Fill(&k.B1, float32(h.beta1))
+		kernel.Fill(&k.C1, float32(1-h.beta1))
+		kernel.Fill(&k.B2, float32(h.beta2))
+		kernel.Fill(&k.C2, float32(1-h.beta2))
+		kernel.Fill(&k.Step, float32(h.stepSize))
+		kernel.Fill(&k.BC, float32(h.bc2sqrt))
+		kernel.Fill(&k.Eps, float32(h.eps))
+		kernel.Fill(&k.WD, float32(h.wd))
+		kernel.Fill(&k.Sign, float32(h.sign))
 		decay := float32(1)
 		if h.decoupled {
 			decay = float32(h.decay)
 		}
-		vec.Fill(&k.Decay, decay)
+		kernel.Fill(&k.Decay, decay)
 	}
 	parallel.Run(len(x), grain, t)
 	t.x, t.g, t.m, t.v, t.vmax = nil, nil, nil, nil, nil
@@ -167,7 +167,7 @@ func (t *adamTask[T]) Run(lo, hi int) {
 	if t.vmax != nil {
 		vmax = t.vmax[lo:hi]
 	} else if x32, ok := any(x).([]float32); ok {
-		n := vec.Adam(x32, any(g).([]float32), any(m).([]float32), any(v).([]float32), &t.k)
+		n := kernel.Adam(x32, any(g).([]float32), any(m).([]float32), any(v).([]float32), &t.k)
 		x, g, m, v = x[n:], g[n:], m[n:], v[n:]
 	}
 	adamKernel(&t.h, x, g, m, v, vmax)

@@ -6,8 +6,8 @@ import (
 
 	"sync/atomic"
 
+	"github.com/descent-ml/descent/internal/kernel"
 	"github.com/descent-ml/descent/internal/parallel"
-	"github.com/descent-ml/descent/internal/vec"
 )
 
 // Float is the element type of a parameter: float32 for training, float64
@@ -212,7 +212,7 @@ func (t *finiteTask) Run(lo, hi int) {
 // finite x and NaN otherwise, so one sum decides.
 func allFinite[T Float](x []T) bool {
 	if x32, ok := any(x).([]float32); ok {
-		n, ok := vec.Finite(x32)
+		n, ok := kernel.Finite(x32)
 		if !ok {
 			return false
 		}

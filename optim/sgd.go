@@ -4,8 +4,8 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/descent-ml/descent/internal/kernel"
 	"github.com/descent-ml/descent/internal/parallel"
-	"github.com/descent-ml/descent/internal/vec"
 )
 
 // SGDConfig holds SGD's hyperparameters; the zero value is PyTorch's
@@ -88,7 +88,7 @@ func (o *SGD) update(c *SGDConfig, p *Param, s *State) error {
 type sgdTask[T Float] struct {
 	lr, mu, damp, wd, sign T
 	momentum, first, nest  bool
-	k                      vec.SGDK // the same constants for the SIMD kernel
+	k                      kernel.SGDK // the same constants for the SIMD kernel
 	x, g, b                []T
 }
 
@@ -106,17 +106,17 @@ func (t *sgdTask[T]) run(c *SGDConfig, s *State, x, g []T) {
 	}
 	if _, ok := any(x).([]float32); ok {
 		k := &t.k
-		vec.Fill(&k.Sign, float32(t.sign))
-		vec.Fill(&k.WD, float32(t.wd))
-		vec.Fill(&k.Mu, float32(t.mu))
-		vec.Fill(&k.Damp, float32(t.damp))
-		vec.Fill(&k.LR, float32(t.lr))
+		kernel.Fill(&k.Sign, float32(t.sign))
+		kernel.Fill(&k.WD, float32(t.wd))
+		kernel.Fill(&k.Mu, float32(t.mu))
+		kernel.Fill(&k.Damp, float32(t.damp))
+		kernel.Fill(&k.LR, float32(t.lr))
 		kd, km := float32(0), float32(1)
 		if t.nest {
 			kd, km = 1, float32(t.mu)
 		}
-		vec.Fill(&k.KD, kd)
-		vec.Fill(&k.KM, km)
+		kernel.Fill(&k.KD, kd)
+		kernel.Fill(&k.KM, km)
 	}
 	parallel.Run(len(x), grain, t)
 	t.x, t.g, t.b = nil, nil, nil
@@ -127,7 +127,7 @@ func (t *sgdTask[T]) Run(lo, hi int) {
 	x, g := t.x[lo:hi], t.g[lo:hi]
 	if !t.momentum {
 		if x32, ok := any(x).([]float32); ok {
-			n := vec.SGD(x32, any(g).([]float32), &t.k)
+			n := kernel.SGD(x32, any(g).([]float32), &t.k)
 			x, g = x[n:], g[n:]
 		}
 		sgdPlain(x, g, t.lr, t.wd, t.sign)
@@ -135,7 +135,7 @@ func (t *sgdTask[T]) Run(lo, hi int) {
 	}
 	b := t.b[lo:hi]
 	if x32, ok := any(x).([]float32); ok && !t.first {
-		n := vec.SGDMomentum(x32, any(g).([]float32), any(b).([]float32), &t.k)
+		n := kernel.SGDMomentum(x32, any(g).([]float32), any(b).([]float32), &t.k)
 		x, g, b = x[n:], g[n:], b[n:]
 	}
 	sgdMomentum(x, g, b, t.lr, t.mu, t.damp, t.wd, t.sign, t.first, t.nest)

@@ -3,16 +3,16 @@ package optim
 import (
 	"testing"
 
-	"github.com/descent-ml/descent/internal/vec"
+	"github.com/descent-ml/descent/internal/kernel"
 )
 
 // TestSIMDMatchesGo: the SIMD kernels give the same bits as the Go loops
 // they stand in for, tails included.
 func TestSIMDMatchesGo(t *testing.T) {
-	if !vec.Enabled {
+	if !kernel.Enabled {
 		t.Skip("no SIMD kernels on this machine")
 	}
-	defer func(e bool) { vec.Enabled = e }(vec.Enabled)
+	defer func(e bool) { kernel.Enabled = e }(kernel.Enabled)
 	for _, spec := range []string{
 		"adam:lr=0.01", "adam:lr=0.01,weight_decay=0.1,maximize=true", "adam:amsgrad=true",
 		"adamw:lr=0.01", "adamw:lr=0.5,weight_decay=0.3,betas=0.8/0.99,eps=1e-6",
@@ -21,7 +21,7 @@ func TestSIMDMatchesGo(t *testing.T) {
 	} {
 		t.Run(spec, func(t *testing.T) {
 			run := func(simd bool) []*Param {
-				vec.Enabled = simd
+				kernel.Enabled = simd
 				ps := makeParams[float32](1237)
 				o, err := New(spec, ps)
 				if err != nil {

@@ -1,11 +1,6 @@
 //go:build !amd64
 
-package vec
-
-const (
-	hasAVX512 = false
-	hasAVX2   = false
-)
+package kernel
 
 func adamAVX512(x, g, m, v []float32, k *AdamK)    {}
 func adamAVX2(x, g, m, v []float32, k *AdamK)      {}

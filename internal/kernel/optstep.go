@@ -1,15 +1,12 @@
-// Package vec holds descent's hand-written SIMD kernels for amd64 (AVX-512
-// and AVX2, chosen at run time) for the hot element-wise loops: the fused
-// Adam/AdamW and SGD updates, the finiteness check of a gradient and the
-// STREAM triad. Each kernel computes exactly what the Go loop it replaces
-// computes, operation for operation (no fused multiply-add, correctly
-// rounded sqrt and division), so results are bit-identical with and without
-// it. Kernels process the largest multiple of Lanes() elements and return;
-// callers finish the tail in Go.
-//
-// The kernels are written by hand in Go assembly (vec_amd64.s); there is no
-// generator to run.
-package vec
+package kernel
+
+// The optimizer-step kernels: the fused Adam/AdamW and SGD updates, the
+// finiteness check of a gradient and the STREAM triad, written by hand in
+// Go assembly (optstep_amd64.s). Each computes exactly what the Go loop it
+// stands in for computes, operation for operation (no fused multiply-add,
+// correctly rounded sqrt and division), so results are bit-identical with
+// and without it. Kernels process the largest multiple of Lanes() elements
+// and return; callers finish the tail in Go.
 
 // AdamK holds one Adam step's float32 constants, each replicated across a
 // 64-byte vector so kernels can use them as memory operands:
@@ -33,17 +30,13 @@ func Fill(c *[16]float32, v float32) {
 	}
 }
 
-// Enabled reports whether SIMD kernels are in use; tests turn them off to
-// check the Go loops give the same bits.
-var Enabled = hasAVX512 || hasAVX2
-
 // Lanes reports the vector width in float32 lanes (16, 8, or 1 without
 // SIMD).
 func Lanes() int {
 	switch {
 	case !Enabled:
 		return 1
-	case hasAVX512:
+	case useAVX512():
 		return 16
 	case hasAVX2:
 		return 8
@@ -62,7 +55,7 @@ func Adam(x, g, m, v []float32, k *AdamK) int {
 	_ = g[n-1]
 	_ = m[n-1]
 	_ = v[n-1]
-	if hasAVX512 {
+	if useAVX512() {
 		adamAVX512(x[:n], g, m, v, k)
 	} else {
 		adamAVX2(x[:n], g, m, v, k)
@@ -79,7 +72,7 @@ func SGDMomentum(x, g, b []float32, k *SGDK) int {
 	}
 	_ = g[n-1]
 	_ = b[n-1]
-	if hasAVX512 {
+	if useAVX512() {
 		sgdAVX512(x[:n], g, b, k)
 	} else {
 		sgdAVX2(x[:n], g, b, k)
@@ -95,7 +88,7 @@ func Finite(g []float32) (n int, ok bool) {
 		return 0, true
 	}
 	var acc [16]float32
-	if hasAVX512 {
+	if useAVX512() {
 		zeroProdAVX512(g[:n], &acc)
 	} else {
 		zeroProdAVX2(g[:n], &acc)
@@ -117,7 +110,7 @@ func Triad(a, b, c []float32, s float32) int {
 	}
 	_ = b[n-1]
 	_ = c[n-1]
-	if hasAVX512 {
+	if useAVX512() {
 		triadAVX512(a[:n], b, c, s)
 	} else {
 		triadAVX2(a[:n], b, c, s)
@@ -133,10 +126,14 @@ func SGD(x, g []float32, k *SGDK) int {
 		return 0
 	}
 	_ = g[n-1]
-	if hasAVX512 {
+	if useAVX512() {
 		sgdPlainAVX512(x[:n], g, k)
 	} else {
 		sgdPlainAVX2(x[:n], g, k)
 	}
 	return n
 }
+
+// useAVX512 reports whether the AVX-512 forms of these kernels run (the
+// CPU has them and AVX512 is not turned off); otherwise the AVX2 forms.
+func useAVX512() bool { return hasAVX512 && AVX512 }

@@ -1,11 +1,4 @@
-package vec
-
-import "golang.org/x/sys/cpu"
-
-var (
-	hasAVX512 = cpu.X86.HasAVX512F && cpu.X86.HasAVX512VL
-	hasAVX2   = cpu.X86.HasAVX2 && cpu.X86.HasAVX
-)
+package kernel
 
 //go:noescape
 func adamAVX512(x, g, m, v []float32, k *AdamK)
