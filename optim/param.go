@@ -176,12 +176,6 @@ func (p *Param) check() error {
 	return nil
 }
 
-// gradFinite reports whether every gradient value of p is finite.
-func (p *Param) gradFinite() bool {
-	var t finiteTask
-	return t.check(p)
-}
-
 // finiteTask checks a gradient for NaN and ±Inf over the cores. An
 // optimizer keeps one so the check does not allocate.
 type finiteTask struct {
