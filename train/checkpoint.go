@@ -18,7 +18,6 @@ import (
 	"github.com/descent-ml/descent/nn"
 	"github.com/descent-ml/descent/optim"
 	"github.com/descent-ml/descent/safetensors"
-	"github.com/descent-ml/descent/tensor"
 )
 
 // The files of a checkpoint directory (Config.Out).
@@ -100,7 +99,10 @@ type loopState struct {
 	LastLoss      *float64         `json:"last_loss"`
 	TimeToTarget  *float64         `json:"time_to_target_s"`
 	StepsToTarget *int             `json:"steps_to_target"`
-	Metrics       []Row            `json:"metrics"`
+	// SnapshotEnd is the step of the trajectory's snapshot that was
+	// saved only because the session ended there (0: none).
+	SnapshotEnd int   `json:"snapshot_end,omitempty"`
+	Metrics     []Row `json:"metrics"`
 }
 
 const stateFormat = "descent.train.state"
@@ -353,14 +355,7 @@ func (ck *checkpoint) loadModel(net *Net) error {
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	state := make([]nn.NamedTensor[float32], 0, len(f.Tensors))
-	for _, t := range f.Tensors {
-		if t.F32 == nil {
-			return fmt.Errorf("checkpoint %s: tensor %q is %s, want F32", path, t.Name, t.DType)
-		}
-		state = append(state, nn.NamedTensor[float32]{Name: t.Name, Tensor: &tensor.Tensor[float32]{Shape: t.Shape, Data: t.F32}})
-	}
-	if err := nn.LoadStateDict(net.Module, state); err != nil {
+	if err := loadState(net, f); err != nil {
 		return fmt.Errorf("checkpoint %s does not fit model %s: %w", path, net.Spec, err)
 	}
 	return nil

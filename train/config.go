@@ -110,6 +110,13 @@ type Config struct {
 	EvalEvery int `json:"eval_every,omitempty"`
 	// EvalBatch is the batch size of evaluation (0 means 1000).
 	EvalBatch int `json:"eval_batch,omitempty"`
+	// SnapshotEvery, when positive, saves the model's weights every
+	// SnapshotEvery optimizer steps, at step 0 (the initialisation) and at
+	// the last step, as Out/trajectory/step-NNNNNNNN.safetensors (the
+	// format of the checkpoint's model file): the training trajectory
+	// that a loss landscape's principal components are taken from (see
+	// Trajectory). It needs Out.
+	SnapshotEvery int `json:"snapshot_every,omitempty"`
 	// TargetAcc, when positive, stops training at the first evaluation
 	// whose accuracy (on the validation set, or the test set without one)
 	// is at least TargetAcc; Result.TimeToTargetS says when.
@@ -122,8 +129,15 @@ type Config struct {
 	// to continue from: the model, optimizer, schedule, data order and
 	// counters come back as they were, and training goes on to Epochs or
 	// Steps. Fields that shape the run must be left zero or equal the
-	// checkpoint's; Epochs, Steps, EvalEvery, EvalBatch, TargetAcc and
-	// Threads may change. Out defaults to Resume.
+	// checkpoint's; Epochs, Steps, EvalEvery, EvalBatch, TargetAcc,
+	// SnapshotEvery and Threads may change (zero keeps the saved value).
+	// Out defaults to Resume. A resumed run adds to the same trajectory:
+	// snapshots of steps after the checkpoint's (left by a crash) are
+	// dropped and made again, and so is the snapshot that only marked
+	// where the stopped session ended, so that with the same
+	// SnapshotEvery the trajectory is the one an uninterrupted run
+	// writes. Resuming with SnapshotEvery where the run had none starts
+	// the trajectory at the resumed step.
 	Resume string `json:"-"`
 }
 
@@ -155,6 +169,10 @@ func (c *Config) check() error {
 		return fmt.Errorf("eval-every %d: want >= 1 steps (0: every epoch)", c.EvalEvery)
 	case c.EvalBatch < 0:
 		return fmt.Errorf("eval batch %d: want >= 1 (0 means %d)", c.EvalBatch, DefaultEvalBatch)
+	case c.SnapshotEvery < 0:
+		return fmt.Errorf("snapshot-every %d: want >= 1 steps (0: no snapshots)", c.SnapshotEvery)
+	case c.SnapshotEvery > 0 && c.Out == "" && c.Resume == "":
+		return fmt.Errorf("snapshot-every %d: the snapshots need a directory: give --out DIR (Config.Out)", c.SnapshotEvery)
 	case !(c.TargetAcc >= 0 && c.TargetAcc <= 1):
 		return fmt.Errorf("target-acc %v: want an accuracy in (0, 1] (0: no target)", c.TargetAcc)
 	}
@@ -245,6 +263,9 @@ func mergeResume(saved, c Config) (Config, error) {
 	}
 	if c.TargetAcc != 0 {
 		out.TargetAcc = c.TargetAcc
+	}
+	if c.SnapshotEvery != 0 {
+		out.SnapshotEvery = c.SnapshotEvery
 	}
 	out.Threads = c.Threads
 	return out, nil

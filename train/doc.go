@@ -52,6 +52,14 @@
 // Out also receives the metrics (metrics.jsonl and metrics.csv) and the
 // loss and accuracy curves (loss.png, accuracy.png).
 //
+// With SnapshotEvery set, Out/trajectory receives the model's weights
+// every SnapshotEvery steps, at the initialisation and at the last step,
+// each as step-NNNNNNNN.safetensors in the model file's format, written
+// as atomically as the checkpoint's files: the training trajectory that
+// Trajectory lists and package landscape projects on its principal
+// components. A resumed run extends the trajectory to the one an
+// uninterrupted run writes.
+//
 // LoadHessian and AnalyzeCheckpoint take the Hessian of a checkpoint's
 // training loss (package hessian) with the model in float64.
 //

@@ -87,3 +87,34 @@ func ExampleAnalyzeCheckpoint() {
 	// Output:
 	// 200 examples, 771 parameters, 3 top eigenvalues, sharpness at lr 0.05 with momentum 0.9
 }
+
+// Snapshots of the weights every few steps make the training trajectory
+// that Trajectory lists and that descent landscape --mode pca draws.
+func ExampleTrajectory() {
+	dir, err := os.MkdirTemp("", "descent-example-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	cfg := train.Config{Data: "blobs:n=500", Model: "mlp:2-8-3", Steps: 22, SnapshotEvery: 5, Out: dir}
+	if _, err := train.Run(context.Background(), cfg, nil); err != nil {
+		log.Fatal(err)
+	}
+	snaps, err := train.Trajectory(dir)
+	if err != nil {
+		log.Fatal(err)
+	}
+	net, err := train.BuildModel(cfg.Model, "relu", []int{2}, 3, 0)
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, s := range snaps {
+		if err := s.Load(net); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Print(s.Step, " ")
+	}
+	fmt.Println()
+	// Output:
+	// 0 5 10 15 20 22
+}

@@ -151,6 +151,9 @@ type Result struct {
 	Stopped string `json:"stopped"`
 	// Checkpoint is the last checkpoint's directory (with Config.Out).
 	Checkpoint string `json:"checkpoint,omitempty"`
+	// Trajectory is the directory of the weights' snapshots, when
+	// Config.SnapshotEvery is set (see Trajectory).
+	Trajectory string `json:"trajectory,omitempty"`
 	// ResumedAt is the step the run resumed from (0: a fresh run).
 	ResumedAt int `json:"resumed_at,omitempty"`
 }
@@ -179,6 +182,7 @@ type trainer struct {
 	pos      int           // examples dealt in the current epoch
 	savedAt  int           // the step of the checkpoint this session wrote last (−1: none)
 	savedDir string        // and its directory
+	snapAt   int           // the step of the snapshot this session saved last (−1: none)
 
 	st        loopState
 	total     int     // steps planned
@@ -251,7 +255,7 @@ func setup(ctx context.Context, cfg Config, report func(Event)) (*trainer, error
 	} else {
 		cfg = cfg.withDefaults()
 	}
-	tr := &trainer{cfg: cfg, report: report, g: autograd.NewGraph[float32](), paused: true, savedAt: -1}
+	tr := &trainer{cfg: cfg, report: report, g: autograd.NewGraph[float32](), paused: true, savedAt: -1, snapAt: -1}
 	var stats *data.Stats
 	if ck != nil {
 		stats = ck.state.Stats
@@ -397,6 +401,9 @@ func (tr *trainer) run(ctx context.Context) (*Result, error) {
 	tr.net.Module.Train()
 	stopped := "done"
 	var runErr error
+	if err := tr.startTrajectory(); err != nil {
+		return nil, err
+	}
 	tr.resume()
 	for !tr.done() && !tr.reached {
 		if err := ctx.Err(); err != nil {
@@ -425,6 +432,14 @@ func (tr *trainer) run(ctx context.Context) (*Result, error) {
 		}
 		if !stepped {
 			continue
+		}
+		if tr.snapshotDue() {
+			tr.pause()
+			err := tr.snapshot()
+			tr.resume()
+			if err != nil {
+				return nil, err
+			}
 		}
 		if tr.cfg.EvalEvery > 0 && tr.st.Step%tr.cfg.EvalEvery == 0 {
 			if err := tr.evaluate(ctx); err != nil {
@@ -688,7 +703,14 @@ func (tr *trainer) finish(ctx context.Context, stopped string) (*Result, error) 
 	if tr.cfg.Out == "" {
 		return res, nil
 	}
-	if covered && tr.savedAt == tr.st.Step {
+	marked, err := tr.endTrajectory()
+	if err != nil {
+		return res, err
+	}
+	if tr.cfg.SnapshotEvery > 0 {
+		res.Trajectory = tr.trajectoryDir()
+	}
+	if covered && tr.savedAt == tr.st.Step && !marked {
 		res.Checkpoint = tr.savedDir // the scheduled evaluation just saved this state
 	} else {
 		dir, err := tr.checkpoint()

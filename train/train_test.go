@@ -40,6 +40,8 @@ func TestConfigErrors(t *testing.T) {
 		{"val", Config{Val: -5}, "val -5"},
 		{"eval every", Config{EvalEvery: -1}, "eval-every -1"},
 		{"target", Config{TargetAcc: 2}, "target-acc 2"},
+		{"snapshot every", Config{SnapshotEvery: -1}, "snapshot-every -1"},
+		{"snapshot without out", Config{SnapshotEvery: 5}, "give --out DIR"},
 		{"act", Config{Act: "swish"}, `activation "swish": want one of relu`},
 		{"loss", Config{Loss: "hinge"}, `loss "hinge": want one of ce, mse, bce`},
 		{"no data", Config{Data: "nosuch.csv"}, `data "nosuch.csv": no such file`},

@@ -92,6 +92,7 @@ func parseTrainFlags(args []string, stderr io.Writer) (trainFlags, error) {
 	fs.IntVar(&c.EvalBatch, "eval-batch", 0, "evaluation batch size (default 1000)")
 	fs.Float64Var(&c.TargetAcc, "target-acc", 0, "stop at the first evaluation whose validation (else test) accuracy is at least this")
 	fs.StringVar(&c.Out, "out", "", "directory for checkpoints, metrics (JSON lines, CSV) and loss/accuracy plots")
+	fs.IntVar(&c.SnapshotEvery, "snapshot-every", 0, "with --out, save the weights every K optimizer steps (and at the first and last) in OUT/"+train.TrajectoryDir+", for descent landscape --mode pca")
 	fs.StringVar(&c.Resume, "resume", "", "continue from the checkpoint in this directory (a run's --out)")
 	fs.BoolVar(&f.JSON, "json", false, "print one JSON object with the results at the end (progress goes to stderr)")
 	fs.BoolVar(&f.Quiet, "quiet", false, "no progress output")
@@ -163,6 +164,9 @@ func printSummary(w io.Writer, res *train.Result) {
 	}
 	if res.Checkpoint != "" {
 		fmt.Fprintf(w, "checkpoint, metrics and plots in %s\n", res.Config.Out)
+	}
+	if res.Trajectory != "" {
+		fmt.Fprintf(w, "snapshots of the weights every %d steps in %s\n", res.Config.SnapshotEvery, res.Trajectory)
 	}
 }
 
