@@ -24,29 +24,42 @@ const (
 	Mode1D     = "1d"
 	Mode2D     = "2d"
 	ModeInterp = "interp"
+	ModePCA    = "pca"
 )
 
 // Config says which landscape Run measures. The zero values of Norm,
 // Ignore and Mode are filter, biasbn and 2d.
 type Config struct {
 	// Checkpoint is a training run's Out directory: θ, the centre of the
-	// grid (or θ₁ of an interpolation).
+	// grid (or θ₁ of an interpolation). With ModePCA it gives the model,
+	// the data and the buffers, and defaults to Trajectory.
 	Checkpoint string
 	// To is the second checkpoint of ModeInterp (θ₂).
 	To string
+	// Trajectory is the training run of ModePCA: its Out directory (or
+	// that directory's trajectory directory), holding the snapshots of
+	// train.Config.SnapshotEvery.
+	Trajectory string
 	// Data, Label, Split and Batch choose the evaluation set as
 	// train.EvalConfig does; Samples > 0 keeps its first Samples
 	// examples.
 	Data, Label, Split string
 	Batch, Samples     int
-	// Mode is Mode1D (θ + αδ), Mode2D (θ + αδ + βη) or ModeInterp
-	// ((1−α)θ₁ + αθ₂). Random directions move the parameters only;
-	// interpolation moves the buffers (normalisation statistics) too.
+	// Mode is Mode1D (θ + αδ), Mode2D (θ + αδ + βη), ModeInterp
+	// ((1−α)θ₁ + αθ₂) or ModePCA (θ + αd₁ + βd₂ with θ the trajectory's
+	// last snapshot and d₁, d₂ its top two principal components, see
+	// PrincipalPlane). Random and principal directions move the
+	// parameters only; interpolation moves the buffers (normalisation
+	// statistics) too.
 	Mode string
-	// X is the grid of α; Y that of β (2-D only).
+	// X is the grid of α; Y that of β (2-D and PCA only). With ModePCA a
+	// zero axis covers the path with a margin of a quarter of its extent
+	// either side, in 51 points.
 	X, Y Axis
 	// Norm and Ignore say how the random directions are normalised (see
 	// RandomDirection); Seed draws them (δ from Seed, η from Seed+1).
+	// ModePCA uses Ignore only: its directions are the raw principal
+	// components.
 	Norm, Ignore string
 	Seed         uint64
 	// Workers is how many points are evaluated at once (0: all cores).
@@ -90,7 +103,16 @@ type Result struct {
 	Resumed         int     `json:"resumed"`
 	Seconds         float64 `json:"seconds"`
 	PointsPerSecond float64 `json:"points_per_second"`
-	// Directions are δ (and η), for Mode1D and Mode2D.
+	// Trajectory is ModePCA's run; Steps are its snapshots' steps and
+	// Path their coordinates (α, β) in the plane, the last at (0, 0);
+	// Explained is the fraction of the trajectory that each principal
+	// component explains (see Plane).
+	Trajectory string       `json:"trajectory,omitempty"`
+	Steps      []int        `json:"steps,omitempty"`
+	Path       [][2]float64 `json:"path,omitempty"`
+	Explained  [2]float64   `json:"explained,omitzero"`
+	// Directions are δ (and η) for Mode1D and Mode2D, the principal
+	// components for ModePCA.
 	Directions []Direction `json:"-"`
 }
 
@@ -131,29 +153,34 @@ func (c Config) withDefaults() Config {
 	if c.Ignore == "" {
 		c.Ignore = IgnoreBiasBN
 	}
+	if c.Mode == ModePCA && c.Checkpoint == "" {
+		c.Checkpoint = c.Trajectory
+	}
 	return c
 }
 
 func (c Config) check() error {
 	switch c.Mode {
-	case Mode1D, Mode2D:
-		if c.To != "" {
-			return fmt.Errorf("landscape: a second checkpoint (%s) is for mode %s, not %s", c.To, ModeInterp, c.Mode)
-		}
-	case ModeInterp:
-		if c.To == "" {
-			return fmt.Errorf("landscape: mode %s needs the second checkpoint (To)", ModeInterp)
-		}
+	case Mode1D, Mode2D, ModeInterp, ModePCA:
 	default:
-		return fmt.Errorf("landscape: mode %q: want %s, %s or %s", c.Mode, Mode1D, Mode2D, ModeInterp)
+		return fmt.Errorf("landscape: mode %q: want %s, %s, %s or %s", c.Mode, Mode1D, Mode2D, ModeInterp, ModePCA)
 	}
-	if err := c.X.check(); err != nil {
+	switch {
+	case c.Mode == ModeInterp && c.To == "":
+		return fmt.Errorf("landscape: mode %s needs the second checkpoint (To)", ModeInterp)
+	case c.Mode != ModeInterp && c.To != "":
+		return fmt.Errorf("landscape: a second checkpoint (%s) is for mode %s, not %s", c.To, ModeInterp, c.Mode)
+	case c.Mode == ModePCA && c.Trajectory == "":
+		return fmt.Errorf("landscape: mode %s needs a trajectory: a run trained with --snapshot-every K --out DIR", ModePCA)
+	case c.Mode != ModePCA && c.Trajectory != "":
+		return fmt.Errorf("landscape: a trajectory (%s) is for mode %s, not %s", c.Trajectory, ModePCA, c.Mode)
+	}
+	pca := c.Mode == ModePCA
+	if err := c.X.check(); err != nil && !(pca && c.X == Axis{}) {
 		return fmt.Errorf("landscape: x grid %s: %w", c.X, err)
 	}
-	if c.Mode == Mode2D {
-		if err := c.Y.check(); err != nil {
-			return fmt.Errorf("landscape: y grid %s: %w", c.Y, err)
-		}
+	if err := c.Y.check(); err != nil && (c.Mode == Mode2D || pca && c.Y != Axis{}) {
+		return fmt.Errorf("landscape: y grid %s: %w", c.Y, err)
 	}
 	if err := checkNorm(c.Norm, c.Ignore); err != nil {
 		return fmt.Errorf("landscape: %w", err)
@@ -181,16 +208,11 @@ func Run(ctx context.Context, cfg Config, progress func(Progress)) (*Result, err
 		return nil, fmt.Errorf("landscape: %w", err)
 	}
 	res := &Result{Mode: cfg.Mode, Checkpoint: cfg.Checkpoint, To: cfg.To, Step: probe.Step, Model: probe.Model,
-		Data: probe.Data, Split: probe.Split, Examples: probe.Examples.Len(), LossName: probe.LossName, Seed: cfg.Seed,
-		X: cfg.X.Values()}
-	ny := 1
-	if cfg.Mode == Mode2D {
-		res.Y = cfg.Y.Values()
-		ny = len(res.Y)
-	}
+		Data: probe.Data, Split: probe.Split, Examples: probe.Examples.Len(), LossName: probe.LossName, Seed: cfg.Seed}
 	// theta holds the state the points are built from: the parameters
 	// (and, to interpolate, the buffers too).
 	var theta, theta2 []nn.NamedTensor[float32]
+	var fingerprint string
 	switch cfg.Mode {
 	case ModeInterp:
 		theta = cloneState(nn.StateDict(base.Module))
@@ -202,6 +224,22 @@ func Run(ctx context.Context, cfg Config, progress func(Progress)) (*Result, err
 			return nil, fmt.Errorf("landscape: %w", err)
 		}
 		theta2 = cloneState(nn.StateDict(other.Module))
+	case ModePCA:
+		tr, err := loadTrajectory(ctx, probe, cfg.Trajectory, cfg.Ignore)
+		if err != nil {
+			return nil, fmt.Errorf("landscape: %w", err)
+		}
+		theta = tr.centre
+		res.Ignore, res.Seed, res.Trajectory = cfg.Ignore, 0, cfg.Trajectory
+		res.Step, res.Steps, res.Path, res.Explained = tr.steps[len(tr.steps)-1], tr.steps, tr.plane.Path, tr.plane.Explained
+		res.Directions = tr.plane.Directions[:]
+		fingerprint = tr.fingerprint
+		if cfg.X == (Axis{}) {
+			cfg.X = pathAxis(res.Path, 0, 51)
+		}
+		if cfg.Y == (Axis{}) {
+			cfg.Y = pathAxis(res.Path, 1, 51)
+		}
 	default:
 		res.Norm, res.Ignore = cfg.Norm, cfg.Ignore
 		params := base.Module.Parameters()
@@ -220,6 +258,12 @@ func Run(ctx context.Context, cfg Config, progress func(Progress)) (*Result, err
 			res.Directions = append(res.Directions, d)
 		}
 	}
+	res.X = cfg.X.Values()
+	ny := 1
+	if cfg.Mode == Mode2D || cfg.Mode == ModePCA {
+		res.Y = cfg.Y.Values()
+		ny = len(res.Y)
+	}
 	nx := len(res.X)
 	res.Loss, res.Acc = nanGrid(ny, nx), nanGrid(ny, nx)
 	total := nx * ny
@@ -228,8 +272,8 @@ func Run(ctx context.Context, cfg Config, progress func(Progress)) (*Result, err
 	if cfg.State != "" {
 		key := stateKey{Format: stateFormat, Mode: cfg.Mode, Checkpoint: cfg.Checkpoint, Step: probe.Step, Model: probe.Model,
 			To: cfg.To, Data: probe.Data, Split: probe.Split, Examples: res.Examples, X: cfg.X.String(), Norm: res.Norm,
-			Ignore: res.Ignore, Seed: cfg.Seed}
-		if cfg.Mode == Mode2D {
+			Ignore: res.Ignore, Seed: res.Seed, Trajectory: res.Trajectory, Snapshots: len(res.Steps), Fingerprint: fingerprint}
+		if res.Y != nil {
 			key.Y = cfg.Y.String()
 		}
 		if st, err = openState(cfg.State, key); err != nil {
@@ -441,6 +485,11 @@ type stateKey struct {
 	Norm       string `json:"norm,omitempty"`
 	Ignore     string `json:"ignore,omitempty"`
 	Seed       uint64 `json:"seed"`
+	// Trajectory, Snapshots and Fingerprint (a hash of the snapshots'
+	// steps and weights) are ModePCA's.
+	Trajectory  string `json:"trajectory,omitempty"`
+	Snapshots   int    `json:"snapshots,omitempty"`
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 // point is one finished grid point of a state file: K = iy·nx + ix.

@@ -17,6 +17,7 @@ const (
 	ringMarker             // small open circle: path starts
 	startMarker            // large white disc with a dark rim: the common start
 	starMarker             // gold star with a dark rim: minima
+	pointMarker            // small dot with a white rim: a path's points
 )
 
 // drawMarker draws a marker of the given kind and colour centred on pt.
@@ -29,6 +30,9 @@ func drawMarker(c draw.Canvas, kind markerKind, pt vg.Point, col color.Color) {
 		fillShape(c, circlePath(pt, vg.Points(3.6)), whiteColor)
 		fillShape(c, circlePath(pt, vg.Points(2.6)), col)
 		fillShape(c, circlePath(pt, vg.Points(1.4)), whiteColor)
+	case pointMarker:
+		fillShape(c, circlePath(pt, vg.Points(2.6)), whiteColor)
+		fillShape(c, circlePath(pt, vg.Points(1.7)), col)
 	case startMarker:
 		fillShape(c, circlePath(pt, vg.Points(6.5)), inkColor)
 		fillShape(c, circlePath(pt, vg.Points(5)), whiteColor)

@@ -11,11 +11,13 @@ import (
 
 // Path is one optimizer's trajectory: the points it visited, in order, and
 // optionally the loss at each step (Losses[k] is the loss after k steps,
-// Losses[0] at the start). Non-finite points and losses are gaps.
+// Losses[0] at the start). Non-finite points and losses are gaps. Marks
+// draws a small dot at every point (a trajectory saved every few steps).
 type Path struct {
 	Name   string
 	Points [][2]float64
 	Losses []float64
+	Marks  bool
 }
 
 // steps is the number of steps the path records.
@@ -131,6 +133,15 @@ func (l *pathLayer) Plot(c draw.Canvas, p *gplot.Plot) {
 		strokeRuns(c, sty, &halo, l.lines(c, p, path))
 	}
 	// Markers go on top of every line, so no path hides another's end.
+	for i, path := range l.paths {
+		if path.Marks {
+			for k := range l.n(path) {
+				if pt, ok := at(path.Points[k]); ok {
+					drawMarker(c, pointMarker, pt, seriesColor(i))
+				}
+			}
+		}
+	}
 	for _, m := range l.minima {
 		if pt, ok := at(m); ok {
 			drawMarker(c, starMarker, pt, starColor)

@@ -16,7 +16,7 @@ import (
 )
 
 func init() {
-	commands["landscape"] = command{"the loss around a checkpoint along random directions, or between two checkpoints", runLandscape}
+	commands["landscape"] = command{"the loss around a checkpoint along random directions, between two checkpoints, or in a training trajectory's principal plane", runLandscape}
 }
 
 // landscapeFlags is what "descent landscape" is asked for.
@@ -54,7 +54,8 @@ func parseLandscapeFlags(args []string, stderr io.Writer) (landscapeFlags, error
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: descent landscape --checkpoint DIR [--mode 2d|1d|interp] [--x=-1:1:51] [--y=-1:1:51] [--to DIR2]\n"+
-			"    [--data ...] [--split test|val|train|all] [--samples N] [--norm filter|layer|none] [--ignore biasbn|none] [--seed N] [--json] --out FILE.png|FILE.svg")
+			"    [--data ...] [--split test|val|train|all] [--samples N] [--norm filter|layer|none] [--ignore biasbn|none] [--seed N] [--json] --out FILE.png|FILE.svg\n"+
+			"   or: descent landscape --mode pca --trajectory DIR [--x=LO:HI:N] [--y=LO:HI:N] [--ignore biasbn|none] [--data ...] --out FILE.png|FILE.svg")
 		fs.PrintDefaults()
 	}
 	var f landscapeFlags
@@ -62,9 +63,10 @@ func parseLandscapeFlags(args []string, stderr io.Writer) (landscapeFlags, error
 	xf, yf := &axisFlag{axis: &c.X}, &axisFlag{axis: &c.Y}
 	fs.StringVar(&c.Checkpoint, "checkpoint", "", "a checkpoint directory (a training run's --out): θ, the centre (or θ₁)")
 	fs.StringVar(&c.To, "to", "", "the second checkpoint, θ₂, of --mode interp")
-	fs.StringVar(&c.Mode, "mode", landscape.Mode2D, "2d (θ + αδ + βη), 1d (θ + αδ) or interp ((1−α)θ₁ + αθ₂)")
-	fs.Var(xf, "x", "the α grid LO:HI:N (default -1:1:51; -0.5:1.5:41 for interp)")
-	fs.Var(yf, "y", "the β grid LO:HI:N of --mode 2d (default -1:1:51)")
+	fs.StringVar(&c.Trajectory, "trajectory", "", "a run trained with --snapshot-every K --out DIR: --mode pca's trajectory (--checkpoint defaults to it)")
+	fs.StringVar(&c.Mode, "mode", landscape.Mode2D, "2d (θ + αδ + βη), 1d (θ + αδ), interp ((1−α)θ₁ + αθ₂) or pca (the trajectory's top two principal components; the default with --trajectory)")
+	fs.Var(xf, "x", "the α grid LO:HI:N (default -1:1:51; -0.5:1.5:41 for interp; for pca the path's extent and a quarter more each side, 51 points)")
+	fs.Var(yf, "y", "the β grid LO:HI:N of --mode 2d or pca (default -1:1:51; for pca as --x)")
 	fs.StringVar(&c.Data, "data", "", "the data set, as descent train's --data (default: the checkpoint's)")
 	fs.StringVar(&c.Label, "label", "", "a CSV file's label column (default: the checkpoint's, else the first)")
 	fs.StringVar(&c.Split, "split", "", "test, val, train or all (default: test when the data has one, else all)")
@@ -84,6 +86,25 @@ func parseLandscapeFlags(args []string, stderr io.Writer) (landscapeFlags, error
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	set := map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
+	if c.Trajectory != "" && !set["mode"] {
+		c.Mode = landscape.ModePCA
+	}
+	pca := c.Mode == landscape.ModePCA
+	switch {
+	case pca && c.Trajectory == "":
+		return f, errors.New("--mode pca needs --trajectory DIR (a run trained with --snapshot-every K --out DIR)")
+	case !pca && c.Trajectory != "":
+		return f, fmt.Errorf("--trajectory is for --mode pca, not %s", c.Mode)
+	case pca && set["norm"]:
+		return f, errors.New("--norm is for random directions (--mode 1d or 2d): pca's directions are the raw principal components")
+	case pca && set["seed"]:
+		return f, errors.New("--seed is for random directions (--mode 1d or 2d): pca's directions come from the trajectory")
+	}
+	if pca && c.Checkpoint == "" {
+		c.Checkpoint = c.Trajectory
+	}
 	if c.Checkpoint == "" {
 		return f, errors.New("--checkpoint DIR is required (a training run's --out directory)")
 	}
@@ -94,16 +115,19 @@ func parseLandscapeFlags(args []string, stderr io.Writer) (landscapeFlags, error
 	if err != nil {
 		return f, err
 	}
-	if !xf.set {
+	switch {
+	case pca:
+		// Unset axes stay zero: the library fits them to the path.
+	case !xf.set && c.Mode == landscape.ModeInterp:
+		c.X = landscape.Axis{Lo: -0.5, Hi: 1.5, N: 41}
+	case !xf.set:
 		c.X = landscape.Axis{Lo: -1, Hi: 1, N: 51}
-		if c.Mode == landscape.ModeInterp {
-			c.X = landscape.Axis{Lo: -0.5, Hi: 1.5, N: 41}
-		}
 	}
-	if !yf.set {
+	if yf.set && c.Mode != landscape.Mode2D && !pca {
+		return f, fmt.Errorf("--y is for --mode 2d or pca, not %s", c.Mode)
+	}
+	if !yf.set && !pca {
 		c.Y = landscape.Axis{Lo: -1, Hi: 1, N: 51}
-	} else if c.Mode != landscape.Mode2D {
-		return f, fmt.Errorf("--y is for --mode 2d, not %s", c.Mode)
 	}
 	if c.State == "" {
 		c.State = strings.TrimSuffix(files.CSV, filepath.Ext(files.CSV)) + ".points.jsonl"
@@ -140,13 +164,24 @@ func runLandscape(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if res.Resumed > 0 {
 		fmt.Fprintf(stdout, ", %d resumed", res.Resumed)
 	}
+	if res.Mode == landscape.ModePCA {
+		fmt.Fprintf(stdout, "\n%d snapshots from step %d to %d: PC1 explains %.1f%%, PC2 %.1f%%; grid %s × %s",
+			len(res.Steps), res.Steps[0], res.Step, 100*res.Explained[0], 100*res.Explained[1], axisOf(res.X), axisOf(res.Y))
+	}
 	lo, hi := lossRange(res.Loss)
 	fmt.Fprintf(stdout, "\nloss from %.6g to %.6g\nwrote %s, %s, %s", lo, hi, files.Picture, files.CSV, files.JSON)
-	if files.Directions != "" {
-		fmt.Fprintf(stdout, ", %s", files.Directions)
+	for _, extra := range []string{files.Path, files.Directions} {
+		if extra != "" {
+			fmt.Fprintf(stdout, ", %s", extra)
+		}
 	}
 	fmt.Fprintln(stdout)
 	return nil
+}
+
+// axisOf writes a grid's values as LO:HI:N.
+func axisOf(v []float64) string {
+	return fmt.Sprintf("%.4g:%.4g:%d", v[0], v[len(v)-1], len(v))
 }
 
 // lossRange returns the smallest and largest finite loss.

@@ -34,6 +34,20 @@ func TestLandscapeFlags(t *testing.T) {
 		{[]string{"--checkpoint", "c", "--out", "l.png", "--x=-1:1"}, nil, `grid "-1:1": want LO:HI:N`},
 		{[]string{"--checkpoint", "c", "--out", "l.png", "--y=1:-1:5"}, nil, "HI -1 must be greater than LO 1"},
 		{[]string{"--checkpoint", "c", "--out", "l.png", "--mode", "1d", "--y=-1:1:5"}, nil, "--y is for --mode 2d"},
+		{[]string{"--trajectory", "runs/a", "--out", "p.png"}, func(f landscapeFlags) bool {
+			c := f.Config
+			return c.Mode == "pca" && c.Trajectory == "runs/a" && c.Checkpoint == "runs/a" && c.X == landscape.Axis{} &&
+				c.Y == landscape.Axis{} && c.State == "p.points.jsonl"
+		}, ""},
+		{[]string{"--mode", "pca", "--trajectory", "runs/a", "--checkpoint", "c", "--y=-1:1:5", "--ignore", "none", "--out", "p.png"}, func(f landscapeFlags) bool {
+			c := f.Config
+			return c.Mode == "pca" && c.Checkpoint == "c" && c.X == landscape.Axis{} && c.Y == landscape.Axis{Lo: -1, Hi: 1, N: 5} && c.Ignore == "none"
+		}, ""},
+		{[]string{"--mode", "pca", "--out", "p.png"}, nil, "--mode pca needs --trajectory DIR"},
+		{[]string{"--mode", "2d", "--trajectory", "t", "--checkpoint", "c", "--out", "p.png"}, nil, "--trajectory is for --mode pca, not 2d"},
+		{[]string{"--trajectory", "t", "--norm", "layer", "--out", "p.png"}, nil, "--norm is for random directions"},
+		{[]string{"--trajectory", "t", "--seed", "3", "--out", "p.png"}, nil, "--seed is for random directions"},
+		{[]string{"--trajectory", "t", "--mode", "1d", "--x=-1:1:5", "--out", "p.png"}, nil, "--trajectory is for --mode pca, not 1d"},
 		{[]string{"--out", "l.png"}, nil, "--checkpoint DIR is required"},
 		{[]string{"--checkpoint", "c"}, nil, "--out FILE.png or FILE.svg is required"},
 		{[]string{"--checkpoint", "c", "--out", "l.gif"}, nil, `out "l.gif"`},
@@ -99,5 +113,41 @@ func TestLandscapeCLI(t *testing.T) {
 	}
 	if code != 0 || json.Unmarshal([]byte(out), &res) != nil || len(res.Loss) != 1 || len(res.Loss[0]) != 3 || !strings.Contains(errOut, "3/3 points") {
 		t.Errorf("--json: exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+}
+
+func TestLandscapePCACLI(t *testing.T) {
+	dir := t.TempDir()
+	run := filepath.Join(dir, "run")
+	if code, _, errOut := runCLI("train", "--data", "blobs:n=300,test=100", "--model", "mlp:2-8-3", "--steps", "40",
+		"--snapshot-every", "5", "--quiet", "--out", run); code != 0 {
+		t.Fatal(errOut)
+	}
+	out := filepath.Join(dir, "pca.png")
+	for _, tc := range []struct {
+		args        []string
+		code        int
+		out, errOut string
+	}{
+		{[]string{"landscape", "--trajectory", run, "--x=-4:1:6", "--y=-1:1:5", "--out", out}, 0,
+			"pca landscape of mlp:2-8-3 (step 40)", ""},
+		{[]string{"landscape", "--trajectory", run, "--x=-4:1:6", "--y=-1:1:5", "--out", out}, 0, "30 resumed", ""},
+		{[]string{"landscape", "--trajectory", run, "--quiet", "--out", filepath.Join(dir, "def.svg")}, 0,
+			"9 snapshots from step 0 to 40: PC1 explains", ""},
+		{[]string{"landscape", "--mode", "pca", "--trajectory", dir, "--checkpoint", run, "--out", out}, 1, "", "--snapshot-every"},
+		{[]string{"train", "--data", "blobs:n=300", "--steps", "4", "--snapshot-every", "2"}, 1, "", "give --out DIR"},
+	} {
+		t.Run(strings.Join(tc.args[1:], " "), func(t *testing.T) {
+			code, out, errOut := runCLI(tc.args...)
+			if code != tc.code || !strings.Contains(out, tc.out) || !strings.Contains(errOut, tc.errOut) {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want exit %d, stdout with %q, stderr with %q",
+					code, out, errOut, tc.code, tc.out, tc.errOut)
+			}
+		})
+	}
+	for _, name := range []string{"pca.png", "pca.csv", "pca.json", "pca.path.csv", "pca.directions.safetensors", "def.svg", "def.path.csv"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -24,11 +24,12 @@ func TestTrainFlags(t *testing.T) {
 		{[]string{"--batch", "1", "--epochs", "3", "--seed", "7"}, func(c train.Config) bool { return c.Batch == 1 && c.Epochs == 3 && c.Seed == 7 }, ""},
 		{[]string{"--data", "spirals", "--model", "mlp:2-64-3", "--act", "tanh", "--loss", "mse", "--opt", "adam:lr=0.01",
 			"--schedule", "cosine:T_max=100", "--clip-norm", "1", "--accumulate", "4", "--steps", "100", "--threads", "2",
-			"--normalize", "--val", "50", "--eval-every", "10", "--target-acc", "0.9", "--out", "o", "--resume", "r", "--drop-last"},
+			"--normalize", "--val", "50", "--eval-every", "10", "--target-acc", "0.9", "--out", "o", "--resume", "r", "--drop-last",
+			"--snapshot-every", "25"},
 			func(c train.Config) bool {
 				return c == train.Config{Data: "spirals", Model: "mlp:2-64-3", Act: "tanh", Loss: "mse", Opt: "adam:lr=0.01",
 					Schedule: "cosine:T_max=100", ClipNorm: 1, Accumulate: 4, Steps: 100, Threads: 2, Normalize: true, Val: 50,
-					EvalEvery: 10, TargetAcc: 0.9, Out: "o", Resume: "r", DropLast: true}
+					EvalEvery: 10, TargetAcc: 0.9, Out: "o", Resume: "r", DropLast: true, SnapshotEvery: 25}
 			}, ""},
 		{[]string{"--batch", "0"}, nil, `"0" is not a batch size`},
 		{[]string{"--batch", "many"}, nil, `"many" is not a batch size`},
