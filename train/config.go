@@ -131,7 +131,7 @@ type Config struct {
 	// Steps. Fields that shape the run must be left zero or equal the
 	// checkpoint's; Epochs, Steps, EvalEvery, EvalBatch, TargetAcc,
 	// SnapshotEvery and Threads may change (zero keeps the saved value).
-	// Out defaults to Resume. A resumed run adds to the same trajectory:
+	// Out defaults to Resume. A resumed run adds to the trajectory in Out:
 	// snapshots of steps after the checkpoint's (left by a crash) are
 	// dropped and made again, and so is the snapshot that only marked
 	// where the stopped session ended, so that with the same

@@ -61,7 +61,7 @@ func parseLandscapeFlags(args []string, stderr io.Writer) (landscapeFlags, error
 	var f landscapeFlags
 	c := &f.Config
 	xf, yf := &axisFlag{axis: &c.X}, &axisFlag{axis: &c.Y}
-	fs.StringVar(&c.Checkpoint, "checkpoint", "", "a checkpoint directory (a training run's --out): θ, the centre (or θ₁)")
+	fs.StringVar(&c.Checkpoint, "checkpoint", "", "a checkpoint directory (a training run's --out): θ, the centre (or θ₁); for --mode pca the model and data (default: --trajectory)")
 	fs.StringVar(&c.To, "to", "", "the second checkpoint, θ₂, of --mode interp")
 	fs.StringVar(&c.Trajectory, "trajectory", "", "a run trained with --snapshot-every K --out DIR: --mode pca's trajectory (--checkpoint defaults to it)")
 	fs.StringVar(&c.Mode, "mode", landscape.Mode2D, "2d (θ + αδ + βη), 1d (θ + αδ), interp ((1−α)θ₁ + αθ₂) or pca (the trajectory's top two principal components; the default with --trajectory)")
