@@ -189,7 +189,7 @@ func runSaddle(ctx context.Context, cfg Config) (*Report, error) {
 	p2, err := surfLinePicture(cfg, "saddle-eigenvalue", plot.LineChart{
 		Title:  "the Hessian's smallest eigenvalue λmin along each run",
 		XLabel: "step", YLabel: "λmin", Series: lamSeries,
-		YRange: [2]float64{-1.25, 3.5}, // room for the legend above the lines
+		YRange: [2]float64{-1.25, 4.75}, // room for the legend above the lines
 	})
 	if err != nil {
 		return nil, err
