@@ -15,8 +15,9 @@ import (
 )
 
 // MinSnapshots is the fewest snapshots a trajectory needs for its
-// principal plane: two differences from the last one.
-const MinSnapshots = 3
+// principal plane: three differences from the last one, whose spread
+// about their mean spans a plane.
+const MinSnapshots = 4
 
 // Plane is the plane through the last point of a training trajectory
 // spanned by the top two principal components of the trajectory's
@@ -42,11 +43,11 @@ type Plane struct {
 //
 // With D the matrix whose rows are θᵢ − θ_last for every point but the
 // last, the directions are the top two right singular vectors of D,
-// found from the eigenvectors of the small Gram matrix D·Dᵀ (in float64):
-// the plane through θ_last closest to the points, which is the plane the
-// picture is drawn in. The rows are not centred on their mean, unlike
-// the reference code's PCA (scikit-learn's); the explained fractions are
-// those of ‖D‖². Each direction's sign makes the first point's
+// the principal components of the rows, centred on their mean as the
+// reference code's PCA (scikit-learn's) centres them, found from the
+// eigenvectors of the small centred Gram matrix (in float64). The plane
+// is drawn through θ_last; the explained fractions are those of the
+// rows' variance. Each direction's sign makes the first point's
 // coordinate negative, so that the path runs towards the origin from the
 // lower left.
 func PrincipalPlane(traj [][]nn.NamedTensor[float32], ignore string) (*Plane, error) {
@@ -108,12 +109,30 @@ func PrincipalPlane(traj [][]nn.NamedTensor[float32], ignore string) (*Plane, er
 			}
 		}
 	})
-	var total float64
 	for a := range m {
-		total += g[a*m+a]
 		for b := a + 1; b < m; b++ {
 			g[b*m+a] = g[a*m+b]
 		}
+	}
+	// Centre the rows on their mean: G ← (I − 11ᵀ/m) G (I − 11ᵀ/m). The
+	// eigenvectors of the centred matrix with non-zero eigenvalues are
+	// orthogonal to 1, so Dᵀv is already the centred rows' direction.
+	rowMean := make([]float64, m)
+	var all float64
+	for a := range m {
+		for b := range m {
+			rowMean[a] += g[a*m+b]
+		}
+		all += rowMean[a]
+		rowMean[a] /= float64(m)
+	}
+	all /= float64(m * m)
+	var total float64
+	for a := range m {
+		for b := range m {
+			g[a*m+b] += all - rowMean[a] - rowMean[b]
+		}
+		total += g[a*m+a]
 	}
 	if total == 0 {
 		return nil, fmt.Errorf("all %d points hold the same weights: the trajectory has no direction", n)
@@ -136,6 +155,16 @@ func PrincipalPlane(traj [][]nn.NamedTensor[float32], ignore string) (*Plane, er
 		}
 	}
 	v := [2][]float64{vecs[m-1], vecs[m-2]}
+	for _, vc := range v { // remove the rounding left along 1
+		var mean float64
+		for _, x := range vc {
+			mean += x
+		}
+		mean /= float64(m)
+		for a := range vc {
+			vc[a] -= mean
+		}
+	}
 	each(func(k, j int) {
 		for c := range 2 {
 			var s float64

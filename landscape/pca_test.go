@@ -198,11 +198,11 @@ func TestPrincipalPlaneExplained(t *testing.T) {
 }
 
 func TestPrincipalPlaneErrors(t *testing.T) {
-	line, _, _ := synthetic(t, [][2]float64{{-2, 0}, {-1, 0}, {-0.5, 0}})
-	same := [][]nn.NamedTensor[float32]{params(t, 1), params(t, 1), params(t, 1)}
-	other := [][]nn.NamedTensor[float32]{params(t, 1), params(t, 2), params(t, 3)}
+	line, _, _ := synthetic(t, [][2]float64{{-2, 0}, {-1, 0}, {-0.5, 0}, {-0.25, 0}})
+	same := [][]nn.NamedTensor[float32]{params(t, 1), params(t, 1), params(t, 1), params(t, 1)}
+	other := [][]nn.NamedTensor[float32]{params(t, 1), params(t, 2), params(t, 3), params(t, 4)}
 	other[1] = other[1][:2]
-	nan := [][]nn.NamedTensor[float32]{params(t, 1), params(t, 2), params(t, 3)}
+	nan := [][]nn.NamedTensor[float32]{params(t, 1), params(t, 2), params(t, 3), params(t, 4)}
 	nan[0][0].Tensor.Data[3] = float32(math.NaN())
 	for _, tc := range []struct {
 		name   string
@@ -210,7 +210,7 @@ func TestPrincipalPlaneErrors(t *testing.T) {
 		ignore string
 		want   string
 	}{
-		{"two points", same[:2], IgnoreBiasBN, "at least 3"},
+		{"three points", same[:3], IgnoreBiasBN, "at least 4"},
 		{"one place", same, IgnoreBiasBN, "same weights"},
 		{"a line", line, IgnoreBiasBN, "lie on a line"},
 		{"parameters differ", other, IgnoreBiasBN, "point 1 has 2 parameters"},
@@ -323,9 +323,9 @@ func TestPCA(t *testing.T) {
 }
 
 func TestPCAErrors(t *testing.T) {
-	run := trainTrajectory(t, "mlp:2-8-3", 6, 3)
+	run := trainTrajectory(t, "mlp:2-8-3", 6, 2)
 	short := trainTrajectory(t, "mlp:2-8-3", 3, 10)
-	wide := trainTrajectory(t, "mlp:2-16-3", 6, 3)
+	wide := trainTrajectory(t, "mlp:2-16-3", 6, 2)
 	a, _, _ := checkpoints(t)
 	for _, tc := range []struct {
 		name string
@@ -334,7 +334,7 @@ func TestPCAErrors(t *testing.T) {
 	}{
 		{"no trajectory", Config{Mode: ModePCA, Checkpoint: run}, "needs a trajectory"},
 		{"trajectory in 2d", Config{Mode: Mode2D, Checkpoint: run, Trajectory: run, X: Axis{-1, 1, 3}, Y: Axis{-1, 1, 3}}, "is for mode pca"},
-		{"two snapshots", Config{Mode: ModePCA, Trajectory: short}, "has 2 snapshots; the principal plane needs at least 3"},
+		{"two snapshots", Config{Mode: ModePCA, Trajectory: short}, "has 2 snapshots; the principal plane needs at least 4"},
 		{"no snapshots", Config{Mode: ModePCA, Trajectory: a}, "--snapshot-every"},
 		{"another model", Config{Mode: ModePCA, Checkpoint: run, Trajectory: wide}, "holds model mlp:2-16-3, not mlp:2-8-3"},
 		{"x", Config{Mode: ModePCA, Trajectory: run, X: Axis{1, -1, 3}}, "x grid"},

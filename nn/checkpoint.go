@@ -30,6 +30,10 @@ func SaveFile[T tensor.Float](path string, m Module[T]) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o644); err != nil { // CreateTemp makes it 0600
+		tmp.Close()
+		return err
+	}
 	if err := safetensors.Write(tmp, f); err != nil {
 		tmp.Close()
 		return err
