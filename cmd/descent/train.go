@@ -75,6 +75,17 @@ func addJobFlags(fs *flag.FlagSet, c *train.Config) {
 	fs.IntVar(&c.Val, "val", 0, "hold the last N training examples out for validation")
 }
 
+// addRunFlags defines the flags that say how long a job trains and how
+// it is evaluated, shared by train and sweep.
+func addRunFlags(fs *flag.FlagSet, c *train.Config) {
+	fs.StringVar(&c.Schedule, "schedule", "", "learning-rate schedule spec, stepped every optimizer step, as cosine:T_max=4690 (descent schedules lists them)")
+	fs.IntVar(&c.Epochs, "epochs", 0, "passes over the training set (default 10)")
+	fs.IntVar(&c.Steps, "steps", 0, "optimizer steps to train, whatever the epochs (0: train for --epochs)")
+	fs.IntVar(&c.EvalEvery, "eval-every", 0, "evaluate every N optimizer steps (0: after every epoch)")
+	fs.IntVar(&c.EvalBatch, "eval-batch", 0, "evaluation batch size (default 1000)")
+	fs.Float64Var(&c.TargetAcc, "target-acc", 0, "stop at the first evaluation whose validation (else test) accuracy is at least this")
+}
+
 func parseTrainFlags(args []string, stderr io.Writer) (trainFlags, error) {
 	fs := flag.NewFlagSet("train", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -85,12 +96,7 @@ func parseTrainFlags(args []string, stderr io.Writer) (trainFlags, error) {
 	var f trainFlags
 	c := &f.Config
 	addJobFlags(fs, c)
-	fs.StringVar(&c.Schedule, "schedule", "", "learning-rate schedule spec, stepped every optimizer step, as cosine:T_max=4690 (descent schedules lists them)")
-	fs.IntVar(&c.Epochs, "epochs", 0, "passes over the training set (default 10)")
-	fs.IntVar(&c.Steps, "steps", 0, "optimizer steps to train, whatever the epochs (0: train for --epochs)")
-	fs.IntVar(&c.EvalEvery, "eval-every", 0, "evaluate every N optimizer steps (0: after every epoch)")
-	fs.IntVar(&c.EvalBatch, "eval-batch", 0, "evaluation batch size (default 1000)")
-	fs.Float64Var(&c.TargetAcc, "target-acc", 0, "stop at the first evaluation whose validation (else test) accuracy is at least this")
+	addRunFlags(fs, c)
 	fs.StringVar(&c.Out, "out", "", "directory for checkpoints, metrics (JSON lines, CSV) and loss/accuracy plots")
 	fs.IntVar(&c.SnapshotEvery, "snapshot-every", 0, "with --out, save the weights every K optimizer steps (and at the first and last) in OUT/"+train.TrajectoryDir+", for descent landscape --mode pca")
 	fs.StringVar(&c.Resume, "resume", "", "continue from the checkpoint in this directory (a run's --out)")
