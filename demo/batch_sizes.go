@@ -159,7 +159,7 @@ func bsTrain(ctx context.Context, cfg Config, plan bsPlan, size bsSize, lr float
 		}
 	})
 	if err != nil {
-		if isDiverged(err) {
+		if trDiverged(err) {
 			run.diverged = true
 			return run, nil
 		}
@@ -214,11 +214,11 @@ func runBatchSizes(ctx context.Context, cfg Config) (*Report, error) {
 			}
 			if run.diverged {
 				cfg.Logf("  %s, lr %g: diverged", size.label, lr)
-				tried = append(tried, g3(lr)+" diverged")
+				tried = append(tried, trG3(lr)+" diverged")
 				continue
 			}
 			cfg.Logf("  %s, lr %g: last-epoch training loss %.4f, evaluation loss %.4f, %.2fs", size.label, lr, run.lastLoss, run.final().loss, run.trainS)
-			tried = append(tried, fmt.Sprintf("%s → %.3f", g3(lr), run.lastLoss))
+			tried = append(tried, fmt.Sprintf("%s → %.3f", trG3(lr), run.lastLoss))
 			if pick == nil || run.lastLoss < pick.lastLoss {
 				pick = run
 			}
@@ -289,11 +289,11 @@ func bsReport(cfg Config, plan bsPlan, n int, runs []*bsRun, grid []string) (*Re
 		rep.Numbers[k+"_final_loss"] = r.final().loss
 		rep.Numbers[k+"_final_acc"] = r.final().acc
 		rep.Numbers[k+"_step_loss_std"] = r.lastStd
-		row := []string{r.size.label, g3(r.lr), fmt.Sprint(r.stepsPerEpoch), fmt.Sprintf("%.0f", stepsPerS), fmt.Sprintf("%.0f", examplesPerS), f3(r.lastStd)}
+		row := []string{r.size.label, trG3(r.lr), fmt.Sprint(r.stepsPerEpoch), fmt.Sprintf("%.0f", stepsPerS), fmt.Sprintf("%.0f", examplesPerS), trF3(r.lastStd)}
 		for e := 1; e <= plan.epochs; e++ {
 			l := r.lossAtEpoch(e)
 			rep.Numbers[fmt.Sprintf("%s_loss_epoch%d", k, e)] = l
-			row = append(row, f3(l))
+			row = append(row, trF3(l))
 		}
 		row = append(row, fmt.Sprintf("%.2f", r.trainS))
 		if s, step, ok := r.timeTo(target); ok {
@@ -320,7 +320,7 @@ func bsReport(cfg Config, plan bsPlan, n int, runs []*bsRun, grid []string) (*Re
 			plan.dataLabel, plan.epochs, runs[0].evals[0].loss, plan.evalsPerEpoch, strings.Join(grid, "; ")),
 		fmt.Sprintf("Per epoch, stochastic gradient descent (lr %s) is ahead of full-batch descent (lr %s): after one epoch its loss is %.3f against %.3f, "+
 			"because it took %d steps to full batch's 1; after %d epochs, %.3f against %.3f.",
-			g3(sgd.lr), g3(full.lr), sgd.lossAtEpoch(1), full.lossAtEpoch(1), sgd.stepsPerEpoch, plan.epochs, sgd.final().loss, full.final().loss),
+			trG3(sgd.lr), trG3(full.lr), sgd.lossAtEpoch(1), full.lossAtEpoch(1), sgd.stepsPerEpoch, plan.epochs, sgd.final().loss, full.final().loss),
 		fmt.Sprintf("Each step is computed from its batch's loss, and with one example that loss is a noisy estimate: over the last epoch "+
 			"the loss of the batch a step was computed from scattered with a standard deviation of %.3f for batch 1 against %.3f for batch %d "+
 			"(full batch: the exact loss, one step an epoch).", sgd.lastStd, mini.lastStd, mini.size.batch),
@@ -340,7 +340,7 @@ func bsReport(cfg Config, plan bsPlan, n int, runs []*bsRun, grid []string) (*Re
 		for _, e := range r.evals {
 			ep, ts, ls = append(ep, e.epoch), append(ts, e.trainS), append(ls, e.loss)
 		}
-		name := fmt.Sprintf("%s, lr %s", r.size.label, g3(r.lr))
+		name := fmt.Sprintf("%s, lr %s", r.size.label, trG3(r.lr))
 		byEpoch = append(byEpoch, plot.Series{Name: name, X: ep, Y: ls})
 		byTime = append(byTime, plot.Series{Name: name, X: ts, Y: ls})
 	}
@@ -363,7 +363,7 @@ func bsReport(cfg Config, plan bsPlan, n int, runs []*bsRun, grid []string) (*Re
 			rep.Files = append(rep.Files, path)
 		}
 	}
-	rep.Numbers = finiteNumbers(rep.Numbers)
+	rep.Numbers = trFiniteNumbers(rep.Numbers)
 	return rep, nil
 }
 

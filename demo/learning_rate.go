@@ -102,7 +102,7 @@ func lrTrain(ctx context.Context, plan lrPlan, lr float64) (*lrRun, error) {
 		}
 	})
 	switch {
-	case err != nil && isDiverged(err):
+	case err != nil && trDiverged(err):
 		run.diverged, run.nonFinite, run.divergedStep, run.divergedEpoch, run.divergedLoss = true, true, lastStep+1, lastEpoch, math.NaN()
 		return run, nil
 	case run.diverged && ctx.Err() == nil:
@@ -229,7 +229,7 @@ func lrReport(cfg Config, plan lrPlan, find *train.LRFindResult, runs []*lrRun) 
 		} else {
 			rep.Numbers[k+"_diverged"] = 0
 		}
-		rep.Table.Rows = append(rep.Table.Rows, []string{r.label, g3(r.lr), f3(r.testLoss), f3(r.testAcc), f3(r.lastLoss), g3(r.peak), div})
+		rep.Table.Rows = append(rep.Table.Rows, []string{r.label, trG3(r.lr), trF3(r.testLoss), trF3(r.testAcc), trF3(r.lastLoss), trG3(r.peak), div})
 	}
 	small, right := byKey["div100"], byKey["suggested"]
 	stop := fmt.Sprintf("ran all %d steps", len(find.LRs))
@@ -277,7 +277,7 @@ func lrReport(cfg Config, plan lrPlan, find *train.LRFindResult, runs []*lrRun) 
 	lo := math.Inf(1)
 	for _, r := range runs {
 		x, y := lrCurve(r.losses)
-		series = append(series, plot.Series{Name: fmt.Sprintf("%s, lr %s", r.label, g3(r.lr)), X: x, Y: y})
+		series = append(series, plot.Series{Name: fmt.Sprintf("%s, lr %s", r.label, trG3(r.lr)), X: x, Y: y})
 		for _, v := range y {
 			if v > 0 && !math.IsInf(v, 0) {
 				lo = min(lo, v)
@@ -309,7 +309,7 @@ func lrReport(cfg Config, plan lrPlan, find *train.LRFindResult, runs []*lrRun) 
 		finder.YRange = [2]float64{flo - pad, fhi + pad}
 	}
 	for _, r := range runs {
-		finder.Markers = append(finder.Markers, plot.Marker{X: r.lr, Label: fmt.Sprintf("%s %s", r.label, g3(r.lr))})
+		finder.Markers = append(finder.Markers, plot.Marker{X: r.lr, Label: fmt.Sprintf("%s %s", r.label, trG3(r.lr))})
 	}
 	for _, p := range []struct {
 		name  string
@@ -323,6 +323,6 @@ func lrReport(cfg Config, plan lrPlan, find *train.LRFindResult, runs []*lrRun) 
 			rep.Files = append(rep.Files, path)
 		}
 	}
-	rep.Numbers = finiteNumbers(rep.Numbers)
+	rep.Numbers = trFiniteNumbers(rep.Numbers)
 	return rep, nil
 }

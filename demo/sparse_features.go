@@ -200,7 +200,7 @@ func sfTrain(ctx context.Context, plan sfPlan, d *sfData, o sfOpt, lr float64, s
 			}
 			copy(prev, run.w)
 			if err := opt.Step(); err != nil {
-				if isDiverged(err) {
+				if trDiverged(err) {
 					run.diverged = true
 					return run, nil
 				}
@@ -269,11 +269,11 @@ func runSparseFeatures(ctx context.Context, cfg Config) (*Report, error) {
 			all = append(all, r)
 			if r.diverged {
 				cfg.Logf("  %s lr %g: diverged", o.name, lr)
-				tried = append(tried, g3(lr)+" diverged")
+				tried = append(tried, trG3(lr)+" diverged")
 				continue
 			}
 			cfg.Logf("  %s lr %g: loss %.4f", o.name, lr, r.final)
-			tried = append(tried, fmt.Sprintf("%s → %.4f", g3(lr), r.final))
+			tried = append(tried, fmt.Sprintf("%s → %.4f", trG3(lr), r.final))
 			if best == nil || r.final < best.final {
 				best = r
 			}
@@ -318,13 +318,13 @@ func sfReport(cfg Config, plan sfPlan, d *sfData, runs []*sfRun, grid []string, 
 		stats[k] = map[string]sfStats{}
 		rep.Numbers[k+"_lr"] = r.lr
 		rep.Numbers[k+"_final_loss"] = r.final
-		row := []string{r.opt.name, g3(r.lr), fmt.Sprintf("%.4f", r.final)}
+		row := []string{r.opt.name, trG3(r.lr), fmt.Sprintf("%.4f", r.final)}
 		for _, g := range groupNames {
 			s := r.stats(d, inGroup(g))
 			stats[k][g] = s
 			rep.Numbers[k+"_"+g+"_update"] = s.update
 			rep.Numbers[k+"_"+g+"_error"] = s.err
-			row = append(row, g3(s.update), f3(s.err))
+			row = append(row, trG3(s.update), trF3(s.err))
 		}
 		rep.Table.Rows = append(rep.Table.Rows, row)
 		var upd, errs []float64
@@ -332,7 +332,7 @@ func sfReport(cfg Config, plan sfPlan, d *sfData, runs []*sfRun, grid []string, 
 			s := r.stats(d, func(j int) bool { return d.freq[j] == f })
 			upd, errs = append(upd, s.update), append(errs, s.err)
 		}
-		name := fmt.Sprintf("%s, lr %s", r.opt.name, g3(r.lr))
+		name := fmt.Sprintf("%s, lr %s", r.opt.name, trG3(r.lr))
 		updSeries = append(updSeries, plot.Series{Name: name, X: freqs, Y: upd})
 		errSeries = append(errSeries, plot.Series{Name: name, X: freqs, Y: errs})
 		var ex, ey []float64
@@ -362,7 +362,7 @@ func sfReport(cfg Config, plan sfPlan, d *sfData, runs []*sfRun, grid []string, 
 		rep.Numbers["sgd_above_rare_error"] = ra.err
 		held = fmt.Sprintf(" Its rate cannot go up for them: at the next one tried, %s, the rare weights end %.3f from the truth "+
 			"but the frequent ones %.3f (against %.3f), and the loss is worse (%.4f against %.4f).",
-			g3(a.lr), ra.err, fa.err, stats["sgd"]["frequent"].err, a.final, sgd.final)
+			trG3(a.lr), ra.err, fa.err, stats["sgd"]["frequent"].err, a.final, sgd.final)
 	}
 	var desc []string
 	for _, g := range plan.groups {
@@ -375,12 +375,12 @@ func sfReport(cfg Config, plan sfPlan, d *sfData, runs []*sfRun, grid []string, 
 			plan.n, len(d.truth), strings.Join(desc, ", "), plan.weight, plan.epochs, plan.batch, strings.Join(grid, "; ")),
 		fmt.Sprintf("SGD's one rate starves the rare features: their weights move %s per step on average against %s for the frequent ones (%.0f× less), "+
 			"and end %.3f from the truth (frequent: %.3f; all start %g away).%s",
-			g3(stats["sgd"]["rare"].update), g3(stats["sgd"]["frequent"].update), rep.Numbers["sgd_frequent_over_rare_update"],
+			trG3(stats["sgd"]["rare"].update), trG3(stats["sgd"]["frequent"].update), rep.Numbers["sgd_frequent_over_rare_update"],
 			stats["sgd"]["rare"].err, stats["sgd"]["frequent"].err, plan.weight, held),
 		fmt.Sprintf("Adagrad moves the rare weights %s per step (%.1f× SGD's; its frequent ones only %.1f× more) and brings them to %.3f from the truth; "+
 			"Adam %s per step (%.1f× SGD's; frequent %.1f× more), %.3f from the truth. Their frequent weights end %.3f and %.3f away.",
-			g3(stats["adagrad"]["rare"].update), rep.Numbers["adagrad_over_sgd_rare_update"], rep.Numbers["adagrad_frequent_over_rare_update"], stats["adagrad"]["rare"].err,
-			g3(stats["adam"]["rare"].update), rep.Numbers["adam_over_sgd_rare_update"], rep.Numbers["adam_frequent_over_rare_update"], stats["adam"]["rare"].err,
+			trG3(stats["adagrad"]["rare"].update), rep.Numbers["adagrad_over_sgd_rare_update"], rep.Numbers["adagrad_frequent_over_rare_update"], stats["adagrad"]["rare"].err,
+			trG3(stats["adam"]["rare"].update), rep.Numbers["adam_over_sgd_rare_update"], rep.Numbers["adam_frequent_over_rare_update"], stats["adam"]["rare"].err,
 			stats["adagrad"]["frequent"].err, stats["adam"]["frequent"].err),
 		fmt.Sprintf("The final losses: SGD %.4f, Adagrad %.4f, Adam %.4f (the true weights score %.4f, zero weights %.4f).",
 			sgd.final, ada.final, adam.final, rep.Numbers["true_weights_loss"], rep.Numbers["initial_loss"]),
@@ -408,6 +408,6 @@ func sfReport(cfg Config, plan sfPlan, d *sfData, runs []*sfRun, grid []string, 
 			rep.Files = append(rep.Files, path)
 		}
 	}
-	rep.Numbers = finiteNumbers(rep.Numbers)
+	rep.Numbers = trFiniteNumbers(rep.Numbers)
 	return rep, nil
 }

@@ -24,31 +24,31 @@ func trainPicture(cfg Config, name string, chart plot.LineChart) (string, error)
 	return path, nil
 }
 
-// isDiverged reports whether err is a run stopped by a non-finite loss or
+// trDiverged reports whether err is a run stopped by a non-finite loss or
 // gradient (an *optim.NonFiniteError in its chain).
-func isDiverged(err error) bool {
+func trDiverged(err error) bool {
 	var nf *optim.NonFiniteError
 	return errors.As(err, &nf)
 }
 
-// g3 formats v with three significant digits, as "0.0123" or "1.5e-05".
-func g3(v float64) string {
+// trG3 formats v with three significant digits, as "0.0123" or "1.5e-05".
+func trG3(v float64) string {
 	if math.IsNaN(v) {
 		return "—"
 	}
 	return strconv.FormatFloat(v, 'g', 3, 64)
 }
 
-// f3 formats v with three decimals.
-func f3(v float64) string {
+// trF3 formats v with three decimals.
+func trF3(v float64) string {
 	if math.IsNaN(v) {
 		return "—"
 	}
 	return strconv.FormatFloat(v, 'f', 3, 64)
 }
 
-// finiteNumbers returns m without its non-finite values (JSON has no NaN).
-func finiteNumbers(m map[string]float64) map[string]float64 {
+// trFiniteNumbers returns m without its non-finite values (JSON has no NaN).
+func trFiniteNumbers(m map[string]float64) map[string]float64 {
 	for k, v := range m {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			delete(m, k)
