@@ -8,7 +8,7 @@ import (
 func TestBatchSizes(t *testing.T) {
 	rep := runTrainDemo(t, "batch-sizes", Config{}, "batch-sizes-epochs", "batch-sizes-time")
 	n := rep.Numbers
-	checkClaims(t, n, []claim{
+	trCheckClaims(t, n, []trClaim{
 		{"per epoch, batch 1 is ahead of full batch after one epoch", n["sgd_loss_epoch1"] < 0.5*n["full_loss_epoch1"]},
 		{"per epoch, mini-batches are ahead of full batch after one epoch", n["minibatch_loss_epoch1"] < 0.5*n["full_loss_epoch1"]},
 		{"mini-batches end below full batch", n["minibatch_final_loss"] < n["full_final_loss"]},
@@ -46,4 +46,4 @@ func TestBatchSizesRoundSig(t *testing.T) {
 	}
 }
 
-func TestBatchSizesCancelled(t *testing.T) { checkCancelled(t, "batch-sizes") }
+func TestBatchSizesCancelled(t *testing.T) { trCheckCancelled(t, "batch-sizes") }

@@ -8,7 +8,7 @@ import (
 func TestLearningRate(t *testing.T) {
 	rep := runTrainDemo(t, "learning-rate", Config{}, "learning-rate-losses", "learning-rate-finder")
 	n := rep.Numbers
-	checkClaims(t, n, []claim{
+	trCheckClaims(t, n, []trClaim{
 		{"the range test suggests a rate", n["suggested_lr"] > 0},
 		{"the suggestion beats a hundredth of it", n["suggested_final_loss"] < 0.5*n["div100_final_loss"]},
 		{"the suggestion and a hundredth of it do not diverge", n["suggested_diverged"] == 0 && n["div100_diverged"] == 0},
@@ -51,4 +51,4 @@ func TestLearningRateCurve(t *testing.T) {
 	}
 }
 
-func TestLearningRateCancelled(t *testing.T) { checkCancelled(t, "learning-rate") }
+func TestLearningRateCancelled(t *testing.T) { trCheckCancelled(t, "learning-rate") }

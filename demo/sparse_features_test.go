@@ -16,7 +16,7 @@ func TestSparseFeatures(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rep := runTrainDemo(t, "sparse-features", tc.cfg, "sparse-features-updates", "sparse-features-error", "sparse-features-loss")
 			n := rep.Numbers
-			checkClaims(t, n, []claim{
+			trCheckClaims(t, n, []trClaim{
 				{"SGD's rare weights move far less than its frequent ones", n["sgd_rare_update"] < n["sgd_frequent_update"]/5},
 				{"Adagrad moves the rare weights more than SGD", n["adagrad_rare_update"] > 3*n["sgd_rare_update"]},
 				{"Adam moves the rare weights more than SGD", n["adam_rare_update"] > 2*n["sgd_rare_update"]},
@@ -61,4 +61,4 @@ func TestSparseFeaturesGenerate(t *testing.T) {
 	}
 }
 
-func TestSparseFeaturesCancelled(t *testing.T) { checkCancelled(t, "sparse-features") }
+func TestSparseFeaturesCancelled(t *testing.T) { trCheckCancelled(t, "sparse-features") }

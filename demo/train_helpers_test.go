@@ -40,13 +40,13 @@ func runTrainDemo(t *testing.T, name string, cfg Config, pictures ...string) *Re
 	return rep
 }
 
-// claim is one statement a demo's numbers must satisfy.
-type claim struct {
+// trClaim is one statement a demo's numbers must satisfy.
+type trClaim struct {
 	name string
 	ok   bool
 }
 
-func checkClaims(t *testing.T, n map[string]float64, claims []claim) {
+func trCheckClaims(t *testing.T, n map[string]float64, claims []trClaim) {
 	t.Helper()
 	for _, c := range claims {
 		if !c.ok {
@@ -55,9 +55,9 @@ func checkClaims(t *testing.T, n map[string]float64, claims []claim) {
 	}
 }
 
-// checkCancelled checks that a cancelled context stops the demo called
+// trCheckCancelled checks that a cancelled context stops the demo called
 // name with its error, writing no report.
-func checkCancelled(t *testing.T, name string) {
+func trCheckCancelled(t *testing.T, name string) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
