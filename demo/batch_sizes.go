@@ -13,7 +13,7 @@ import (
 func init() {
 	register(Demo{
 		Name:  "batch-sizes",
-		Title: "full-batch, stochastic and mini-batch gradient descent",
+		Title: "Full-batch, stochastic and mini-batch gradient descent",
 		Claim: "Stochastic gradient descent (batch 1) makes fast progress per epoch, but each step is noisy and per-example steps are slow in wall time; " +
 			"full-batch descent takes one precise, expensive step per epoch; mini-batches get the best of both.",
 		Run: runBatchSizes,

@@ -13,7 +13,7 @@ import (
 func init() {
 	register(Demo{
 		Name:  "learning-rate",
-		Title: "too small, right, too large: the learning rate",
+		Title: "The learning rate: too small, right, too large",
 		Claim: "Too small a learning rate makes slow progress, too large a one diverges; the learning-rate range test " +
 			"(fastai's lr_find, its valley suggestion) finds one that trains well.",
 		Run: runLearningRate,

@@ -15,7 +15,7 @@ import (
 func init() {
 	register(Demo{
 		Name:  "sparse-features",
-		Title: "rare features: one learning rate for all, or one per weight",
+		Title: "Rare features: one learning rate for all, or one per weight",
 		Claim: "With rare and frequent features, one global learning rate (SGD) starves the rare features' weights of updates; " +
 			"Adagrad and Adam scale each weight's step by its own gradient history, so rare features learn too.",
 		Run: runSparseFeatures,
