@@ -59,7 +59,7 @@ func parseSweepFlags(args []string, stderr io.Writer) (sweepFlags, error) {
 	fs := flag.NewFlagSet("sweep", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), `usage: descent sweep [train flags] (--grid KEY=V1,V2,... | --random N --param KEY=LO:HI[:log]) [flags]
+		fmt.Fprintln(fs.Output(), `usage: descent sweep [train flags] (--grid KEY=V1,V2,... | --random N [--param] KEY=LO:HI[:log]) [flags]
 
 Trains one job per combination of the --grid values (and per --random draw of the
 --param ranges, crossed with the grid), several at once, and ranks them by --metric.
@@ -94,11 +94,23 @@ Keys that set the job: `+strings.Join(sweep.TrainKeys(), ", ")+`.
 	fs.BoolVar(&f.DryRun, "dry-run", false, "list the trials and their jobs without training")
 	fs.BoolVar(&f.JSON, "json", false, "print the ranking as one JSON object (progress goes to stderr)")
 	fs.BoolVar(&f.Quiet, "quiet", false, "no progress output")
-	if err := fs.Parse(args); err != nil {
-		return f, err
-	}
-	if fs.NArg() > 0 {
-		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	// A bare KEY=LO:HI[:log] argument is a --param range, so that
+	// "--random 20 lr=1e-4:1:log" reads as written; flags may follow it.
+	for {
+		if err := fs.Parse(args); err != nil {
+			return f, err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		arg := fs.Arg(0)
+		if !strings.Contains(arg, "=") {
+			return f, fmt.Errorf("unexpected argument %q (a random-search range is KEY=LO:HI[:log])", arg)
+		}
+		if err := (rangeFlag{&c.Ranges}).Set(arg); err != nil {
+			return f, fmt.Errorf("range %q: %w", arg, err)
+		}
+		args = fs.Args()[1:]
 	}
 	if f.Format = strings.ToLower(f.Format); f.Format != "png" && f.Format != "svg" {
 		return f, fmt.Errorf("format %q: want png or svg", f.Format)

@@ -43,6 +43,12 @@ func TestSweepFlags(t *testing.T) {
 		{[]string{"--out", ""}, nil, "out: want a directory"},
 		{[]string{"--resume", "x"}, nil, "flag provided but not defined"},
 		{[]string{"extra"}, nil, `unexpected argument "extra"`},
+		{[]string{"--random", "20", "lr=1e-4:1:log", "--epochs", "2", "momentum=0:0.99"}, func(f sweepFlags) bool {
+			c := f.Config
+			return c.Random == 20 && c.Base.Epochs == 2 && len(c.Ranges) == 2 && c.Ranges[0].Key == "lr" && c.Ranges[0].Log &&
+				c.Ranges[1].Key == "momentum" && !c.Ranges[1].Log
+		}, ""},
+		{[]string{"--random", "5", "lr=0:1:log"}, nil, `range "lr=0:1:log": `},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			f, err := parseSweepFlags(tc.args, &bytes.Buffer{})
