@@ -344,24 +344,15 @@ func bsReport(cfg Config, plan bsPlan, n int, runs []*bsRun, grid []string) (*Re
 		byEpoch = append(byEpoch, plot.Series{Name: name, X: ep, Y: ls})
 		byTime = append(byTime, plot.Series{Name: name, X: ts, Y: ls})
 	}
-	for _, p := range []struct {
-		name  string
-		chart plot.LineChart
-	}{
+	if err := trainPictures(cfg, rep, []trChart{
 		{"batch-sizes-epochs", plot.LineChart{
 			Title: "loss per epoch: batch 1, mini-batch, full batch", XLabel: "epochs", YLabel: "loss on the evaluation set",
 			LogY: true, Series: byEpoch}},
 		{"batch-sizes-time", plot.LineChart{
 			Title: "loss against training time", XLabel: "training time, s (log)", YLabel: "loss on the evaluation set",
 			LogX: true, LogY: true, Series: byTime}},
-	} {
-		path, err := trainPicture(cfg, p.name, p.chart)
-		if err != nil {
-			return nil, err
-		}
-		if path != "" {
-			rep.Files = append(rep.Files, path)
-		}
+	}); err != nil {
+		return nil, err
 	}
 	rep.Numbers = trFiniteNumbers(rep.Numbers)
 	return rep, nil

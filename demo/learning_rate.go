@@ -311,17 +311,8 @@ func lrReport(cfg Config, plan lrPlan, find *train.LRFindResult, runs []*lrRun) 
 	for _, r := range runs {
 		finder.Markers = append(finder.Markers, plot.Marker{X: r.lr, Label: fmt.Sprintf("%s %s", r.label, trG3(r.lr))})
 	}
-	for _, p := range []struct {
-		name  string
-		chart plot.LineChart
-	}{{"learning-rate-losses", chart}, {"learning-rate-finder", finder}} {
-		path, err := trainPicture(cfg, p.name, p.chart)
-		if err != nil {
-			return nil, err
-		}
-		if path != "" {
-			rep.Files = append(rep.Files, path)
-		}
+	if err := trainPictures(cfg, rep, []trChart{{"learning-rate-losses", chart}, {"learning-rate-finder", finder}}); err != nil {
+		return nil, err
 	}
 	rep.Numbers = trFiniteNumbers(rep.Numbers)
 	return rep, nil

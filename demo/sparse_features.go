@@ -386,10 +386,7 @@ func sfReport(cfg Config, plan sfPlan, d *sfData, runs []*sfRun, grid []string, 
 			sgd.final, ada.final, adam.final, rep.Numbers["true_weights_loss"], rep.Numbers["initial_loss"]),
 	}
 
-	for _, p := range []struct {
-		name  string
-		chart plot.LineChart
-	}{
+	if err := trainPictures(cfg, rep, []trChart{
 		{"sparse-features-updates", plot.LineChart{
 			Title: "update size against feature frequency", XLabel: "fraction of examples with the feature (log)", YLabel: "mean |Δw| per step (log)",
 			LogX: true, LogY: true, Points: true, Series: updSeries}},
@@ -399,14 +396,8 @@ func sfReport(cfg Config, plan sfPlan, d *sfData, runs []*sfRun, grid []string, 
 		{"sparse-features-loss", plot.LineChart{
 			Title: "training loss", XLabel: "epochs", YLabel: "logistic loss on all the examples",
 			Series: lossSeries}},
-	} {
-		path, err := trainPicture(cfg, p.name, p.chart)
-		if err != nil {
-			return nil, err
-		}
-		if path != "" {
-			rep.Files = append(rep.Files, path)
-		}
+	}); err != nil {
+		return nil, err
 	}
 	rep.Numbers = trFiniteNumbers(rep.Numbers)
 	return rep, nil

@@ -24,6 +24,27 @@ func trainPicture(cfg Config, name string, chart plot.LineChart) (string, error)
 	return path, nil
 }
 
+// trChart is a line chart to draw into the picture called name.
+type trChart struct {
+	name  string
+	chart plot.LineChart
+}
+
+// trainPictures draws every chart with trainPicture and adds the files
+// written to rep.Files.
+func trainPictures(cfg Config, rep *Report, charts []trChart) error {
+	for _, c := range charts {
+		path, err := trainPicture(cfg, c.name, c.chart)
+		if err != nil {
+			return err
+		}
+		if path != "" {
+			rep.Files = append(rep.Files, path)
+		}
+	}
+	return nil
+}
+
 // trDiverged reports whether err is a run stopped by a non-finite loss or
 // gradient (an *optim.NonFiniteError in its chain).
 func trDiverged(err error) bool {
