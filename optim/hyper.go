@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Hyper is a list of hyperparameters by PyTorch's keyword names, as a spec
@@ -180,6 +181,42 @@ func tagFields(v reflect.Value) map[string]reflect.Value {
 	return out
 }
 
+// tagIndexes caches tagIndex by struct type.
+var tagIndexes sync.Map // reflect.Type → map[string][]int
+
+// tagIndex maps json tag names to the field index paths of struct type t,
+// as tagFields finds the fields; it is computed once per type.
+func tagIndex(t reflect.Type) map[string][]int {
+	if m, ok := tagIndexes.Load(t); ok {
+		return m.(map[string][]int)
+	}
+	m := map[string][]int{}
+	indexFields(t, nil, m)
+	got, _ := tagIndexes.LoadOrStore(t, m)
+	return got.(map[string][]int)
+}
+
+// indexFields adds the tagged fields of struct type t, under index path
+// prefix, to m.
+func indexFields(t reflect.Type, prefix []int, m map[string][]int) {
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if !sf.IsExported() {
+			continue
+		}
+		path := append(slices.Clip(prefix), i)
+		if sf.Anonymous && sf.Type.Kind() == reflect.Struct {
+			indexFields(sf.Type, path, m)
+			continue
+		}
+		name, _, _ := strings.Cut(sf.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		m[name] = path
+	}
+}
+
 func sortedKeys(m map[string]reflect.Value) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
@@ -191,8 +228,11 @@ func sortedKeys(m map[string]reflect.Value) []string {
 
 // hyperField finds a float hyperparameter of config *cfg by key: a json tag
 // name, "name.i" for an element of a pair, or beta1/beta2 for betas.i.
+// It allocates nothing: schedules call it (through Hyper and SetHyper)
+// at every step.
 func hyperField(cfg any, key string) (reflect.Value, error) {
-	fields := tagFields(reflect.ValueOf(cfg).Elem())
+	v := reflect.ValueOf(cfg).Elem()
+	fields := tagIndex(v.Type())
 	name, idx := key, -1
 	switch key {
 	case "beta1":
@@ -208,10 +248,11 @@ func hyperField(cfg any, key string) (reflect.Value, error) {
 			name, idx = n, k
 		}
 	}
-	f, ok := fields[name]
+	path, ok := fields[name]
 	if !ok {
 		return reflect.Value{}, fmt.Errorf("no hyperparameter %q", key)
 	}
+	f := v.FieldByIndex(path)
 	if idx >= 0 {
 		if f.Kind() != reflect.Array || idx >= f.Len() {
 			return reflect.Value{}, fmt.Errorf("hyperparameter %q: no element %d", name, idx)

@@ -591,8 +591,8 @@ func TestKillNine(t *testing.T) {
 }
 
 // A training step allocates nothing once the first has sized the
-// buffers: the loop adds no garbage to the kernels'. (Schedules are left
-// out: a schedule's step allocates a few small slices of its own.)
+// buffers: the loop adds no garbage to the kernels', and neither does a
+// schedule's step.
 func TestStepDoesNotAllocate(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector drops sync.Pool items")
@@ -605,6 +605,8 @@ func TestStepDoesNotAllocate(t *testing.T) {
 		{"adam clip", Config{Opt: "adam:lr=1e-3", ClipNorm: 1}},
 		{"mse", Config{Loss: "mse", Opt: "adamw"}},
 		{"bce", Config{Loss: "bce", Opt: "adam"}},
+		{"sgd warmup_cosine", Config{Opt: "sgd:lr=0.05,momentum=0.9", Schedule: "warmup_cosine:warmup_steps=5,total_steps=100"}},
+		{"adam onecycle", Config{Opt: "adam", Schedule: "onecycle:max_lr=0.01,total_steps=100"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := tc.cfg

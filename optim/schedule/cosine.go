@@ -76,7 +76,7 @@ func NewCosineAnnealingLR(opt optim.Optimizer, cfg CosineAnnealingLRConfig) (*Co
 	s.closed = func() []float64 {
 		eta := s.cfg.EtaMin
 		c := 1 + math.Cos(math.Pi*float64(s.lastEpoch)/float64(s.cfg.TMax))
-		return mapBase(s.baseLRs, func(b float64) float64 { return eta + (b-eta)*c/2 })
+		return s.fromBase(func(b float64) float64 { return eta + (b-eta)*c/2 })
 	}
 	return finish(s)
 }
@@ -135,7 +135,7 @@ func NewCosineAnnealingWarmRestarts(opt optim.Optimizer, cfg CosineAnnealingWarm
 	s.chain = func() ([]float64, []float64, error) {
 		eta := s.cfg.EtaMin
 		c := 1 + math.Cos(math.Pi*s.tCur/float64(s.tI))
-		return mapBase(s.baseLRs, func(b float64) float64 { return eta + (b-eta)*c/2 }), nil, nil
+		return s.fromBase(func(b float64) float64 { return eta + (b-eta)*c/2 }), nil, nil
 	}
 	type extra struct {
 		TI   int `json:"T_i"`

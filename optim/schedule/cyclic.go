@@ -158,7 +158,7 @@ func (s *CyclicLR) rule() ([]float64, []float64, error) {
 	default: // exp_range: scale_mode iterations
 		scale = math.Pow(c.Gamma, le)
 	}
-	lrs := make([]float64, len(s.baseLRs))
+	lrs, _ := s.scratch(len(s.baseLRs), false)
 	for g, b := range s.baseLRs {
 		lrs[g] = b + (c.MaxLR[g]-b)*h*scale
 	}
@@ -171,7 +171,7 @@ func (s *CyclicLR) rule() ([]float64, []float64, error) {
 			}
 			s.momKey = key
 		}
-		moms = make([]float64, len(lrs))
+		_, moms = s.scratch(len(lrs), true)
 		for g := range moms {
 			moms[g] = c.MaxMomentum[g] - (c.MaxMomentum[g]-c.BaseMomentum[g])*h*scale
 		}

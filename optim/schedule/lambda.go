@@ -62,7 +62,7 @@ func NewLambdaLR(opt optim.Optimizer, cfg LambdaLRConfig) (*LambdaLR, error) {
 	}
 	s.fns = fns
 	s.chain = func() ([]float64, []float64, error) {
-		lrs := make([]float64, len(s.baseLRs))
+		lrs, _ := s.scratch(len(s.baseLRs), false)
 		for g, b := range s.baseLRs {
 			lrs[g] = b * s.fns[g](s.lastEpoch)
 		}

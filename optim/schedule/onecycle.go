@@ -125,7 +125,7 @@ func NewOneCycleLR(opt optim.Optimizer, cfg OneCycleLRConfig) (*OneCycleLR, erro
 }
 
 func (s *OneCycleLR) initialLRs() []float64 {
-	return mapBase(s.cfg.MaxLR, func(m float64) float64 { return m / s.cfg.DivFactor })
+	return mapInto(nil, s.cfg.MaxLR, func(m float64) float64 { return m / s.cfg.DivFactor })
 }
 
 // TotalSteps reports the length of the cycle.
@@ -154,29 +154,28 @@ func (s *OneCycleLR) rule() ([]float64, []float64, error) {
 		lrA, lrB   int
 		momA, momB int
 	}
+	var all [3]phase // an array, not a slice literal: a step allocates nothing
 	var phases []phase
 	if c.ThreePhase {
-		phases = []phase{
+		all = [3]phase{
 			{c.PctStart*T - 1, 0, 1, 0, 1},
 			{2*c.PctStart*T - 2, 1, 0, 1, 0},
 			{T - 1, 0, 2, 0, 0},
 		}
+		phases = all[:3]
 	} else {
-		phases = []phase{
+		all = [3]phase{
 			{c.PctStart*T - 1, 0, 1, 0, 1},
 			{T - 1, 1, 2, 1, 0},
 		}
+		phases = all[:2]
 	}
 	anneal := annealCos
 	if c.AnnealStrategy == "linear" {
 		anneal = annealLinear
 	}
 	n := len(c.MaxLR)
-	lrs := make([]float64, n)
-	var moms []float64
-	if cycleMom {
-		moms = make([]float64, n)
-	}
+	lrs, moms := s.scratch(n, cycleMom)
 	x := float64(step)
 	for g := range n {
 		initial := c.MaxLR[g] / c.DivFactor

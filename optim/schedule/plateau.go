@@ -90,6 +90,7 @@ type ReduceLROnPlateau struct {
 	cooldown  int
 	lastEpoch int
 	lastLR    []float64
+	lrs       []float64 // scratch for StepMetric
 }
 
 // ErrNeedsMetric is returned by ReduceLROnPlateau's Step: it must be given
@@ -168,19 +169,20 @@ func (s *ReduceLROnPlateau) StepMetric(m float64) error {
 		}
 		cooldown, numBad = s.cfg.Cooldown, 0
 	}
-	lrs, err := groupValues(s.opt, "lr")
-	if err != nil {
+	var err error
+	if s.lrs, err = groupValuesInto(s.lrs, s.opt, "lr"); err != nil {
 		return fmt.Errorf("ReduceLROnPlateau: %w", err)
 	}
 	s.best, s.numBad, s.cooldown = best, numBad, cooldown
 	s.lastEpoch++
-	s.lastLR = positiveZeros(lrs)
+	s.lastLR = positiveZerosInto(s.lastLR, s.lrs)
 	return nil
 }
 
 // reduce is PyTorch's _reduce_lr.
 func (s *ReduceLROnPlateau) reduce() error {
-	lrs, err := groupValues(s.opt, "lr")
+	lrs, err := groupValuesInto(s.lrs, s.opt, "lr")
+	s.lrs = lrs
 	if err != nil {
 		return err
 	}

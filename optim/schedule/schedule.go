@@ -78,7 +78,9 @@ type Scheduler interface {
 	// after the optimizer's step, as in PyTorch.
 	Step() error
 	// LastLR returns the learning rate of each group that the schedule set
-	// last (PyTorch's get_last_lr()).
+	// last (PyTorch's get_last_lr()), in a new slice the caller may keep.
+	// Step itself allocates nothing once the first step has sized the
+	// schedule's buffers.
 	LastLR() []float64
 	// State returns the schedule's state as JSON.
 	State() (json.RawMessage, error)
@@ -132,6 +134,9 @@ type base struct {
 	stepCount int
 	lastLR    []float64
 	momKey    string // "momentum" or "beta1" when the rule also sets momentum
+	// lrs and moms are the rule's scratch: the rates and momentums it
+	// returns live here, so that a step allocates nothing.
+	lrs, moms []float64
 
 	// chain is the rule (PyTorch's get_lr), called with lastEpoch already
 	// advanced; moms is nil unless the rule cycles momentum.
@@ -173,8 +178,28 @@ func (b *base) attach(opt optim.Optimizer, name string, self node) error {
 // groups reports the optimizer's number of parameter groups.
 func (b *base) groups() int { return b.opt.NumGroups() }
 
-// current returns the optimizer's learning rates.
-func (b *base) current() ([]float64, error) { return groupValues(b.opt, "lr") }
+// current returns the optimizer's learning rates, in b's scratch.
+func (b *base) current() ([]float64, error) {
+	var err error
+	b.lrs, err = groupValuesInto(b.lrs, b.opt, "lr")
+	return b.lrs, err
+}
+
+// fromBase returns f of every base rate, in b's scratch.
+func (b *base) fromBase(f func(float64) float64) []float64 {
+	b.lrs = mapInto(b.lrs, b.baseLRs, f)
+	return b.lrs
+}
+
+// scratch returns b's rate and, when mom, momentum scratch for n groups.
+func (b *base) scratch(n int, mom bool) (lrs, moms []float64) {
+	b.lrs = resize(b.lrs, n)
+	if !mom {
+		return b.lrs, nil
+	}
+	b.moms = resize(b.moms, n)
+	return b.lrs, b.moms
+}
 
 // initialStep is PyTorch's _initial_step.
 func (b *base) initialStep() error {
@@ -246,7 +271,7 @@ func (b *base) apply(lrs, moms []float64) error {
 			return err
 		}
 	}
-	b.lastLR = positiveZeros(lrs)
+	b.lastLR = positiveZerosInto(b.lastLR, lrs)
 	return nil
 }
 
@@ -366,16 +391,40 @@ func loadConfig[C any](raw json.RawMessage, keep func(*C), resolve func(*C) erro
 
 // groupValues reads hyperparameter key of every group.
 func groupValues(opt optim.Optimizer, key string) ([]float64, error) {
+	return groupValuesInto(nil, opt, key)
+}
+
+// groupValuesInto is groupValues into dst's storage, which it reuses when
+// it is large enough (a step's rates: a step allocates nothing).
+func groupValuesInto(dst []float64, opt optim.Optimizer, key string) ([]float64, error) {
 	n := opt.NumGroups()
-	out := make([]float64, n)
+	dst = resize(dst, n)
 	for g := range n {
 		v, err := opt.Hyper(g, key)
 		if err != nil {
-			return nil, err
+			return dst, err
 		}
-		out[g] = v
+		dst[g] = v
 	}
-	return out, nil
+	return dst, nil
+}
+
+// resize returns a slice of n elements, reusing v's storage when it is
+// large enough.
+func resize(v []float64, n int) []float64 {
+	if cap(v) < n {
+		return make([]float64, n)
+	}
+	return v[:n]
+}
+
+// mapInto sets dst (resized) to f of every element of src.
+func mapInto(dst, src []float64, f func(float64) float64) []float64 {
+	dst = resize(dst, len(src))
+	for i, x := range src {
+		dst[i] = f(x)
+	}
+	return dst
 }
 
 // setGroupValues sets hyperparameter key of every group.
@@ -389,14 +438,16 @@ func setGroupValues(opt optim.Optimizer, key string, vs []float64) error {
 }
 
 // positiveZeros returns a copy of v with -0 replaced by 0.
-func positiveZeros(v []float64) []float64 {
-	out := slices.Clone(v)
-	for i, x := range out {
-		if x == 0 {
-			out[i] = 0
-		}
+func positiveZeros(v []float64) []float64 { return positiveZerosInto(nil, v) }
+
+// positiveZerosInto is positiveZeros into dst's storage (which must not
+// be v's), reused when it is large enough.
+func positiveZerosInto(dst, v []float64) []float64 {
+	dst = resize(dst, len(v))
+	for i, x := range v {
+		dst[i] = x + 0 // -0 + 0 = +0
 	}
-	return out
+	return dst
 }
 
 // momentumKey reports which hyperparameter plays momentum for opt: beta1

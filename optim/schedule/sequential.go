@@ -178,7 +178,7 @@ func (s *SequentialLR) Step() error {
 		return fmt.Errorf("SequentialLR: %w", err)
 	}
 	s.lastEpoch = le
-	s.lastLR = n.LastLR()
+	s.lastLR = append(s.lastLR[:0], n.core().lastLR...)
 	return nil
 }
 
@@ -251,6 +251,7 @@ type ChainedScheduler struct {
 	opt      optim.Optimizer
 	children []node
 	lastLR   []float64
+	lrs      []float64 // scratch for Step
 }
 
 // NewChainedScheduler chains schedulers, which must share one optimizer.
@@ -285,11 +286,11 @@ func (s *ChainedScheduler) Step() error {
 			return fmt.Errorf("ChainedScheduler: scheduler %d: %w", i, err)
 		}
 	}
-	lrs, err := groupValues(s.opt, "lr")
-	if err != nil {
+	var err error
+	if s.lrs, err = groupValuesInto(s.lrs, s.opt, "lr"); err != nil {
 		return fmt.Errorf("ChainedScheduler: %w", err)
 	}
-	s.lastLR = positiveZeros(lrs)
+	s.lastLR = positiveZerosInto(s.lastLR, s.lrs)
 	return nil
 }
 

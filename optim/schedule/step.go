@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 
 	"github.com/descent-ml/descent/optim"
 )
@@ -81,18 +80,9 @@ func NewStepLR(opt optim.Optimizer, cfg StepLRConfig) (*StepLR, error) {
 	}
 	s.closed = func() []float64 {
 		k := float64(floorDiv(s.lastEpoch, s.cfg.StepSize))
-		return mapBase(s.baseLRs, func(b float64) float64 { return b * math.Pow(s.cfg.Gamma, k) })
+		return s.fromBase(func(b float64) float64 { return b * math.Pow(s.cfg.Gamma, k) })
 	}
 	return finish(s)
-}
-
-// mapBase applies f to every base rate.
-func mapBase(b []float64, f func(float64) float64) []float64 {
-	out := make([]float64, len(b))
-	for i, x := range b {
-		out[i] = f(x)
-	}
-	return out
 }
 
 // MultiStepLRConfig holds MultiStepLR's hyperparameters.
@@ -147,10 +137,14 @@ func NewMultiStepLR(opt optim.Optimizer, cfg MultiStepLRConfig) (*MultiStepLR, e
 		return lrs, nil, nil
 	}
 	s.closed = func() []float64 {
-		ms := slices.Sorted(slices.Values(s.cfg.Milestones))
-		k := sort.Search(len(ms), func(i int) bool { return ms[i] > s.lastEpoch }) // bisect_right
+		k := 0 // bisect_right in the sorted milestones
+		for _, m := range s.cfg.Milestones {
+			if m <= s.lastEpoch {
+				k++
+			}
+		}
 		f := math.Pow(s.cfg.Gamma, float64(k))
-		return mapBase(s.baseLRs, func(b float64) float64 { return b * f })
+		return s.fromBase(func(b float64) float64 { return b * f })
 	}
 	return finish(s)
 }
@@ -219,7 +213,7 @@ func NewConstantLR(opt optim.Optimizer, cfg ConstantLRConfig) (*ConstantLR, erro
 			done = 1
 		}
 		f := s.cfg.Factor + done*(1-s.cfg.Factor)
-		return mapBase(s.baseLRs, func(b float64) float64 { return b * f })
+		return s.fromBase(func(b float64) float64 { return b * f })
 	}
 	return finish(s)
 }
@@ -295,7 +289,7 @@ func NewLinearLR(opt optim.Optimizer, cfg LinearLRConfig) (*LinearLR, error) {
 	s.closed = func() []float64 {
 		c := &s.cfg
 		f := c.StartFactor + (c.EndFactor-c.StartFactor)*float64(min(c.TotalIters, s.lastEpoch))/float64(c.TotalIters)
-		return mapBase(s.baseLRs, func(b float64) float64 { return b * f })
+		return s.fromBase(func(b float64) float64 { return b * f })
 	}
 	return finish(s)
 }
@@ -345,7 +339,7 @@ func NewExponentialLR(opt optim.Optimizer, cfg ExponentialLRConfig) (*Exponentia
 	}
 	s.closed = func() []float64 {
 		f := math.Pow(s.cfg.Gamma, float64(s.lastEpoch))
-		return mapBase(s.baseLRs, func(b float64) float64 { return b * f })
+		return s.fromBase(func(b float64) float64 { return b * f })
 	}
 	return finish(s)
 }
@@ -408,7 +402,7 @@ func NewPolynomialLR(opt optim.Optimizer, cfg PolynomialLRConfig) (*PolynomialLR
 	s.closed = func() []float64 {
 		T := s.cfg.TotalIters
 		f := math.Pow(1.0-float64(min(T, s.lastEpoch))/float64(T), s.cfg.Power)
-		return mapBase(s.baseLRs, func(b float64) float64 { return b * f })
+		return s.fromBase(func(b float64) float64 { return b * f })
 	}
 	return finish(s)
 }
