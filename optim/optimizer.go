@@ -111,6 +111,10 @@ type core[C any] struct {
 
 	resolve func(*C) error
 	update  func(cfg *C, p *Param, s *State) error
+	// beginGroup, when set, is called once per group at every step, before
+	// the group's parameters are updated and whether or not any of them has
+	// a gradient: for state kept per group (Schedule-Free's counters).
+	beginGroup func(g int)
 }
 
 func (o *core[C]) init(name string, cfg C, resolve func(*C) error, update func(*C, *Param, *State) error) error {
@@ -266,6 +270,9 @@ func (o *core[C]) Step() error {
 	}
 	for gi := range o.groups {
 		g := &o.groups[gi]
+		if o.beginGroup != nil {
+			o.beginGroup(gi)
+		}
 		for _, p := range g.Params {
 			if !p.HasGrad() {
 				continue

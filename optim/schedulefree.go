@@ -1,9 +1,12 @@
 package optim
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/descent-ml/descent/internal/parallel"
 )
@@ -53,16 +56,23 @@ type SFSGDConfig struct {
 // y = x + (1 − β)(z − x), as the reference's optimizer.eval() and .train().
 // A step is refused while the parameters hold x.
 //
-// State: "z", the step count k as Step, and the scalars "lr_max" (γ_max),
-// "weight_sum" (W) and "eval_mode" (1 while the parameter holds x), so that
-// StateDict and LoadStateDict resume bit-identically, in either mode. The
-// reference counts k, W and γ_max per parameter group; descent counts them
-// per parameter. The two agree whenever every parameter of a group gets a
-// gradient at every step (the usual case); a parameter that first gets a
-// gradient late starts its own average there (c = 1) where the reference
-// would continue the group's.
+// State, as in the reference: per parameter the buffer "z"; per parameter
+// group the step count k, γ_max, W and the mode (train or eval). A group's
+// counters advance once at every step, whether or not its parameters have
+// gradients; a parameter without a gradient is left alone, and one that
+// first gets a gradient late starts its z at its y then and joins the
+// group's running average (its first c is the group's, not 1). StateDict
+// saves a group's counters with its hyperparameters, under the reference's
+// param_groups names "k", "weight_sum", "lr_max" and "train_mode", so that
+// LoadStateDict resumes bit-identically, in either mode. State saved by
+// descent before the counters were per group (k as each parameter's Step,
+// and its scalars "lr_max", "weight_sum", "eval_mode") still loads when
+// the parameters of each group agree on them, and is otherwise refused
+// with an error saying so.
 type ScheduleFreeSGD struct {
 	core[SFSGDConfig]
+	sf  sfGroups
+	cur sfStep // the step of the group being updated
 }
 
 // SFAdamWConfig holds Schedule-Free AdamW's hyperparameters; the zero value
@@ -93,10 +103,15 @@ type SFAdamWConfig struct {
 //	z   ← z − γ g                                  (z starts as y)
 //
 // with Eval and Train switching the parameters between y and x as for
-// ScheduleFreeSGD (using β₁), and state "z", "exp_avg_sq", Step and the
-// scalars "lr_max", "weight_sum" and "eval_mode", counted per parameter.
+// ScheduleFreeSGD (using β₁). State: "z" and "exp_avg_sq" per parameter,
+// and per group, as for ScheduleFreeSGD and in the reference, k, γ_max, W
+// and the mode. The bias correction √(1 − β₂^(k+1)) uses the group's k, so
+// a parameter that first gets a gradient late starts its exp_avg_sq from 0
+// with the group's correction, as in the reference.
 type ScheduleFreeAdamW struct {
 	core[SFAdamWConfig]
+	sf  sfGroups
+	cur sfStep // the step of the group being updated
 }
 
 func init() {
@@ -111,6 +126,7 @@ func NewScheduleFreeSGD(params []*Param, cfg SFSGDConfig) (*ScheduleFreeSGD, err
 	if err := o.setup("SGDScheduleFree", cfg, resolveSFSGD, o.update, params); err != nil {
 		return nil, err
 	}
+	o.beginGroup = o.begin
 	return o, nil
 }
 
@@ -121,6 +137,7 @@ func NewScheduleFreeAdamW(params []*Param, cfg SFAdamWConfig) (*ScheduleFreeAdam
 	if err := o.setup("AdamWScheduleFree", cfg, resolveSFAdamW, o.update, params); err != nil {
 		return nil, err
 	}
+	o.beginGroup = o.begin
 	return o, nil
 }
 
@@ -179,26 +196,48 @@ func checkSFCommon(warmup int, r, power float64) error {
 // x.
 var errEvalMode = errors.New("not in train mode: the parameters hold the averaged point x; call Train() before stepping")
 
-// sfWeights advances the averaging weights of one parameter for a step at
-// learning rate lr (already warmed up) and returns c_{t+1}. It increments
-// s.Step.
-func sfWeights(s *State, lr, r, power float64) float64 {
-	k := s.Step
-	lrMax, wsum := -1.0, 0.0
-	if k > 0 {
-		lrMax, wsum = s.Scalar("lr_max"), s.Scalar("weight_sum")
+// sfGroup is one parameter group's Schedule-Free counters, which the
+// reference keeps in its param_groups: the steps taken k, γ_max (−1
+// before the first step), W, and whether the group's parameters hold x.
+type sfGroup struct {
+	k     int64
+	lrMax float64
+	wsum  float64
+	eval  bool
+}
+
+// sfGroups holds the counters of every group, made as groups appear.
+type sfGroups []sfGroup
+
+// at returns group g's counters.
+func (gs *sfGroups) at(g int) *sfGroup {
+	for len(*gs) <= g {
+		*gs = append(*gs, sfGroup{lrMax: -1})
 	}
-	lrMax = max(lr, lrMax)
-	w := math.Pow(float64(k+1), r) * math.Pow(lrMax, power)
-	wsum += w
-	ckp1 := 0.0
-	if wsum != 0 {
-		ckp1 = w / wsum
+	return &(*gs)[g]
+}
+
+// training reports whether no group holds x.
+func (gs sfGroups) training() bool {
+	for _, g := range gs {
+		if g.eval {
+			return false
+		}
 	}
-	s.SetScalar("lr_max", lrMax)
-	s.SetScalar("weight_sum", wsum)
-	s.Step = k + 1
-	return ckp1
+	return true
+}
+
+// advance takes the group's step at learning rate lr (already warmed up):
+// it updates γ_max, W and k and returns c_{t+1} (0 while W is 0).
+func (g *sfGroup) advance(lr, r, power float64) float64 {
+	g.lrMax = max(lr, g.lrMax)
+	w := math.Pow(float64(g.k+1), r) * math.Pow(g.lrMax, power)
+	g.wsum += w
+	g.k++
+	if g.wsum == 0 {
+		return 0
+	}
+	return w / g.wsum
 }
 
 // sfWarmup is the warmup factor for step k+1.
@@ -209,40 +248,46 @@ func sfWarmup(k int64, warmup int) float64 {
 	return 1
 }
 
-func (o *ScheduleFreeSGD) update(c *SFSGDConfig, p *Param, s *State) error {
+// begin advances group g's counters and sets the step its parameters take.
+func (o *ScheduleFreeSGD) begin(g int) {
+	c := &o.groups[g].Config
+	gr := o.sf.at(g)
+	lr := c.LR * sfWarmup(gr.k, c.WarmupSteps)
+	ckp1 := gr.advance(lr, c.R, c.WeightLRPower)
+	o.cur = sfStep{lr: lr, ckp1: ckp1, yCoef: lr * (c.Momentum*(1-ckp1) - 1), wd: c.WeightDecay}
+}
+
+func (o *ScheduleFreeSGD) update(_ *SFSGDConfig, p *Param, s *State) error {
 	if p.Sparse != nil {
 		return errSparse
 	}
-	if s.Scalar("eval_mode") != 0 {
-		return errEvalMode
-	}
-	lr := c.LR * sfWarmup(s.Step, c.WarmupSteps)
-	ckp1 := sfWeights(s, lr, c.R, c.WeightLRPower)
-	h := sfStep{lr: lr, ckp1: ckp1, yCoef: lr * (c.Momentum*(1-ckp1) - 1), wd: c.WeightDecay}
 	if p.F32 != nil {
-		sfParam(&h, s, false, p.F32, p.G32)
+		sfParam(&o.cur, s, false, p.F32, p.G32)
 	} else {
-		sfParam(&h, s, false, p.F64, p.G64)
+		sfParam(&o.cur, s, false, p.F64, p.G64)
 	}
 	return nil
 }
 
-func (o *ScheduleFreeAdamW) update(c *SFAdamWConfig, p *Param, s *State) error {
+// begin advances group g's counters and sets the step its parameters take.
+func (o *ScheduleFreeAdamW) begin(g int) {
+	c := &o.groups[g].Config
+	gr := o.sf.at(g)
+	k := gr.k
+	lr := c.LR * sfWarmup(k, c.WarmupSteps) * math.Sqrt(1-math.Pow(c.Betas[1], float64(k+1)))
+	ckp1 := gr.advance(lr, c.R, c.WeightLRPower)
+	o.cur = sfStep{lr: lr, ckp1: ckp1, yCoef: lr * (c.Betas[0]*(1-ckp1) - 1), wd: c.WeightDecay,
+		beta2: c.Betas[1], eps: c.Eps}
+}
+
+func (o *ScheduleFreeAdamW) update(_ *SFAdamWConfig, p *Param, s *State) error {
 	if p.Sparse != nil {
 		return errSparse
 	}
-	if s.Scalar("eval_mode") != 0 {
-		return errEvalMode
-	}
-	k := s.Step
-	lr := c.LR * sfWarmup(k, c.WarmupSteps) * math.Sqrt(1-math.Pow(c.Betas[1], float64(k+1)))
-	ckp1 := sfWeights(s, lr, c.R, c.WeightLRPower)
-	h := sfStep{lr: lr, ckp1: ckp1, yCoef: lr * (c.Betas[0]*(1-ckp1) - 1), wd: c.WeightDecay,
-		beta2: c.Betas[1], eps: c.Eps}
 	if p.F32 != nil {
-		sfParam(&h, s, true, p.F32, p.G32)
+		sfParam(&o.cur, s, true, p.F32, p.G32)
 	} else {
-		sfParam(&h, s, true, p.F64, p.G64)
+		sfParam(&o.cur, s, true, p.F64, p.G64)
 	}
 	return nil
 }
@@ -301,12 +346,16 @@ func torchLerp[T Float](a, b, w T) T {
 	return b - (b-a)*(1-w)
 }
 
-// sfSwitch moves every parameter of o between y (train) and x (eval):
-// toEval replaces y by x = lerp(y, z, 1 − 1/β), otherwise x by
-// y = lerp(x, z, 1 − β). Parameters already in the wanted mode are left
-// alone. Each parameter records its mode in its State.
-func sfSwitch[C any](o *core[C], toEval bool, beta func(*C) float64) {
+// sfSwitch moves every group of o between y (train) and x (eval): toEval
+// replaces y by x = lerp(y, z, 1 − 1/β), otherwise x by y = lerp(x, z,
+// 1 − β). Groups already in the wanted mode are left alone, and so are
+// parameters that have not stepped yet (y = x = z for them).
+func sfSwitch[C any](o *core[C], gs *sfGroups, toEval bool, beta func(*C) float64) {
 	for gi := range o.groups {
+		gr := gs.at(gi)
+		if gr.eval == toEval {
+			continue
+		}
 		g := &o.groups[gi]
 		b := beta(&g.Config)
 		w := 1 - b
@@ -314,8 +363,8 @@ func sfSwitch[C any](o *core[C], toEval bool, beta func(*C) float64) {
 			w = 1 - 1/b
 		}
 		for _, p := range g.Params {
-			s := o.stateOf(p)
-			if (s.Scalar("eval_mode") != 0) == toEval {
+			s := o.state[p]
+			if s == nil {
 				continue
 			}
 			if p.F32 != nil {
@@ -323,12 +372,8 @@ func sfSwitch[C any](o *core[C], toEval bool, beta func(*C) float64) {
 			} else {
 				sfLerpTo(s, p.F64, w)
 			}
-			m := 0.0
-			if toEval {
-				m = 1
-			}
-			s.SetScalar("eval_mode", m)
 		}
+		gr.eval = toEval
 	}
 }
 
@@ -345,40 +390,163 @@ func sfLerpTo[T Float](s *State, x []T, w T) {
 	})
 }
 
-// sfTraining reports whether no parameter of o holds x.
-func sfTraining[C any](o *core[C]) bool {
-	for _, s := range o.state {
-		if s.Scalar("eval_mode") != 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// sfStepChecked refuses a step in eval mode before touching anything, then
-// steps.
-func sfStepChecked[C any](o *core[C]) error {
-	if !sfTraining(o) {
+// sfStepChecked refuses a step in eval mode or with a sparse gradient
+// before touching anything, then steps.
+func sfStepChecked[C any](o *core[C], gs sfGroups) error {
+	if !gs.training() {
 		return fmt.Errorf("%s: %w", o.name, errEvalMode)
 	}
+	for _, g := range o.groups {
+		for _, p := range g.Params {
+			if p.Sparse != nil {
+				return fmt.Errorf("%s: parameter %q: %w", o.name, p.Name, errSparse)
+			}
+		}
+	}
 	return o.Step()
+}
+
+// sfSaved is a group's counters as StateDict saves them, beside the
+// group's hyperparameters, under the reference's param_groups names.
+type sfSaved struct {
+	K         *int64   `json:"k"`
+	WeightSum *floatJS `json:"weight_sum"`
+	LRMax     *floatJS `json:"lr_max"`
+	TrainMode *bool    `json:"train_mode"`
+}
+
+// sfStateDict is o's state dict with each group's counters added to the
+// group's saved hyperparameters.
+func sfStateDict[C any](o *core[C], gs *sfGroups) *StateDict {
+	sd := o.StateDict()
+	for gi := range sd.Groups {
+		gr := gs.at(gi)
+		k, ws, lm, train := gr.k, floatJS(gr.wsum), floatJS(gr.lrMax), !gr.eval
+		counters, err := json.Marshal(sfSaved{&k, &ws, &lm, &train})
+		if err != nil {
+			panic(fmt.Sprintf("optim: %s counters do not encode: %v", o.name, err))
+		}
+		// The hyperparameters are a JSON object: the counters join it.
+		h := bytes.TrimSpace(sd.Groups[gi].Hyper)
+		if len(h) <= 2 {
+			sd.Groups[gi].Hyper = counters
+			continue
+		}
+		sd.Groups[gi].Hyper = append(append(slices.Clip(h[:len(h)-1]), ','), counters[1:]...)
+	}
+	return sd
+}
+
+// sfLegacyScalars are the per-parameter counters of state saved before
+// they were per group.
+var sfLegacyScalars = []string{"lr_max", "weight_sum", "eval_mode"}
+
+// sfLoadStateDict loads sd into o and its group counters into gs, all or
+// nothing. State without group counters is read in the older,
+// per-parameter form.
+func sfLoadStateDict[C any](o *core[C], gs *sfGroups, sd *StateDict) error {
+	if sd.Optimizer != o.name || len(sd.Groups) != len(o.groups) {
+		return o.LoadStateDict(sd) // which reports the mismatch
+	}
+	loaded := make(sfGroups, len(sd.Groups))
+	legacy := false
+	for gi, g := range sd.Groups {
+		var sv sfSaved
+		if err := json.Unmarshal(g.Hyper, &sv); err != nil {
+			return fmt.Errorf("load state: group %d hyperparameters: %w", gi, err)
+		}
+		if sv.K == nil && sv.WeightSum == nil && sv.LRMax == nil && sv.TrainMode == nil {
+			gr, err := sfLegacyGroup(sd, g.Params)
+			if err != nil {
+				return fmt.Errorf("load state: %s group %d: %w", o.name, gi, err)
+			}
+			loaded[gi], legacy = gr, true
+			continue
+		}
+		if sv.K == nil || sv.WeightSum == nil || sv.LRMax == nil || sv.TrainMode == nil || *sv.K < 0 {
+			return fmt.Errorf("load state: %s group %d: incomplete counters %s (want k >= 0, weight_sum, lr_max and train_mode)", o.name, gi, g.Hyper)
+		}
+		loaded[gi] = sfGroup{k: *sv.K, wsum: float64(*sv.WeightSum), lrMax: float64(*sv.LRMax), eval: !*sv.TrainMode}
+	}
+	if err := o.LoadStateDict(sd); err != nil {
+		return err
+	}
+	if legacy {
+		for _, s := range o.state {
+			s.Step = 0
+			for _, k := range sfLegacyScalars {
+				delete(s.Scalars, k)
+			}
+			if len(s.Scalars) == 0 {
+				s.Scalars = nil
+			}
+		}
+	}
+	*gs = loaded
+	return nil
+}
+
+// sfLegacyGroup recovers a group's counters from state saved when each
+// parameter (of indices params) kept its own: every parameter that had
+// stepped must agree on them, and every parameter with state on the mode.
+func sfLegacyGroup(sd *StateDict, params []int) (sfGroup, error) {
+	gr := sfGroup{lrMax: -1}
+	from, mode := -1, -1
+	for _, i := range params {
+		s := sd.State[i]
+		if s == nil {
+			continue
+		}
+		eval := s.Scalar("eval_mode") != 0
+		switch {
+		case mode < 0:
+			mode, gr.eval = i, eval
+		case eval != gr.eval:
+			return gr, fmt.Errorf("saved with per-parameter counters, and parameters %d and %d are in different modes (train and eval)", mode, i)
+		}
+		if s.Step == 0 {
+			continue // state made by Eval before a first step
+		}
+		k, lrMax, wsum := s.Step, s.Scalar("lr_max"), s.Scalar("weight_sum")
+		if from < 0 {
+			from, gr.k, gr.lrMax, gr.wsum = i, k, lrMax, wsum
+			continue
+		}
+		if k != gr.k || math.Float64bits(lrMax) != math.Float64bits(gr.lrMax) || math.Float64bits(wsum) != math.Float64bits(gr.wsum) {
+			return gr, fmt.Errorf("saved with per-parameter counters that disagree (parameter %d: step %d, weight_sum %v; parameter %d: step %d, weight_sum %v); "+
+				"the counters are per group now, as in the reference, so this state cannot be resumed exactly: start from a fresh optimizer",
+				from, gr.k, gr.wsum, i, k, wsum)
+		}
+	}
+	return gr, nil
 }
 
 // Eval switches the parameters to the averaged point x, the one to
 // evaluate, checkpoint or ship (the reference's optimizer.eval()). It does
 // nothing in eval mode.
-func (o *ScheduleFreeSGD) Eval() { sfSwitch(&o.core, true, sfSGDBeta) }
+func (o *ScheduleFreeSGD) Eval() { sfSwitch(&o.core, &o.sf, true, sfSGDBeta) }
 
 // Train switches the parameters back to y, where gradients are taken (the
 // reference's optimizer.train()). It does nothing in train mode.
-func (o *ScheduleFreeSGD) Train() { sfSwitch(&o.core, false, sfSGDBeta) }
+func (o *ScheduleFreeSGD) Train() { sfSwitch(&o.core, &o.sf, false, sfSGDBeta) }
 
 // Training reports whether the optimizer is in train mode (the parameters
 // hold y).
-func (o *ScheduleFreeSGD) Training() bool { return sfTraining(&o.core) }
+func (o *ScheduleFreeSGD) Training() bool { return o.sf.training() }
 
 // Step applies one update; it is refused in eval mode.
-func (o *ScheduleFreeSGD) Step() error { return sfStepChecked(&o.core) }
+func (o *ScheduleFreeSGD) Step() error { return sfStepChecked(&o.core, o.sf) }
+
+// StateDict returns a deep copy of the optimizer's state, with each group's
+// counters among its saved hyperparameters.
+func (o *ScheduleFreeSGD) StateDict() *StateDict { return sfStateDict(&o.core, &o.sf) }
+
+// LoadStateDict replaces the optimizer's state by a copy of sd's (saved by
+// StateDict, or by descent's older per-parameter form); on error nothing
+// changes.
+func (o *ScheduleFreeSGD) LoadStateDict(sd *StateDict) error {
+	return sfLoadStateDict(&o.core, &o.sf, sd)
+}
 
 // StepClosure evaluates closure once, then steps; it returns the loss.
 func (o *ScheduleFreeSGD) StepClosure(closure Closure) (float64, error) {
@@ -388,18 +556,29 @@ func (o *ScheduleFreeSGD) StepClosure(closure Closure) (float64, error) {
 // Eval switches the parameters to the averaged point x, the one to
 // evaluate, checkpoint or ship (the reference's optimizer.eval()). It does
 // nothing in eval mode.
-func (o *ScheduleFreeAdamW) Eval() { sfSwitch(&o.core, true, sfAdamWBeta) }
+func (o *ScheduleFreeAdamW) Eval() { sfSwitch(&o.core, &o.sf, true, sfAdamWBeta) }
 
 // Train switches the parameters back to y, where gradients are taken (the
 // reference's optimizer.train()). It does nothing in train mode.
-func (o *ScheduleFreeAdamW) Train() { sfSwitch(&o.core, false, sfAdamWBeta) }
+func (o *ScheduleFreeAdamW) Train() { sfSwitch(&o.core, &o.sf, false, sfAdamWBeta) }
 
 // Training reports whether the optimizer is in train mode (the parameters
 // hold y).
-func (o *ScheduleFreeAdamW) Training() bool { return sfTraining(&o.core) }
+func (o *ScheduleFreeAdamW) Training() bool { return o.sf.training() }
 
 // Step applies one update; it is refused in eval mode.
-func (o *ScheduleFreeAdamW) Step() error { return sfStepChecked(&o.core) }
+func (o *ScheduleFreeAdamW) Step() error { return sfStepChecked(&o.core, o.sf) }
+
+// StateDict returns a deep copy of the optimizer's state, with each group's
+// counters among its saved hyperparameters.
+func (o *ScheduleFreeAdamW) StateDict() *StateDict { return sfStateDict(&o.core, &o.sf) }
+
+// LoadStateDict replaces the optimizer's state by a copy of sd's (saved by
+// StateDict, or by descent's older per-parameter form); on error nothing
+// changes.
+func (o *ScheduleFreeAdamW) LoadStateDict(sd *StateDict) error {
+	return sfLoadStateDict(&o.core, &o.sf, sd)
+}
 
 // StepClosure evaluates closure once, then steps; it returns the loss.
 func (o *ScheduleFreeAdamW) StepClosure(closure Closure) (float64, error) {

@@ -2,7 +2,9 @@ package optim
 
 import (
 	"bytes"
+	"encoding/json"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -369,15 +371,28 @@ func modbSnapshot(o Optimizer) []uint64 {
 		if s == nil {
 			continue
 		}
-		out = append(out, uint64(s.Step))
 		for _, n := range s.BufNames() {
 			add(s.Buf(n))
 		}
-		for _, k := range []string{"lr_max", "weight_sum", "eval_mode"} {
-			out = append(out, math.Float64bits(s.Scalar(k)))
+	}
+	for _, g := range sd.Groups {
+		c := modbCounters(g.Hyper)
+		out = append(out, uint64(c.k), math.Float64bits(c.wsum), math.Float64bits(c.lrMax))
+		if c.eval {
+			out = append(out, 1)
 		}
 	}
 	return out
+}
+
+// modbCounters reads a group's counters from its saved hyperparameters
+// (the zero sfGroup if they are missing or incomplete).
+func modbCounters(hyper []byte) sfGroup {
+	var sv sfSaved
+	if json.Unmarshal(hyper, &sv) != nil || sv.K == nil || sv.WeightSum == nil || sv.LRMax == nil || sv.TrainMode == nil {
+		return sfGroup{}
+	}
+	return sfGroup{k: *sv.K, wsum: float64(*sv.WeightSum), lrMax: float64(*sv.LRMax), eval: !*sv.TrainMode}
 }
 
 // modbParams makes a float32 or float64 matrix (Shape [2,3]) and vector
@@ -524,5 +539,183 @@ func TestModbSFResume(t *testing.T) {
 				modbResume(t, tc.mk, dt, 5, 7, eval, train)
 			})
 		}
+	}
+}
+
+// The counters k, γ_max and W belong to the parameter group and advance
+// once at every step, as in the reference, whatever parameters got
+// gradients: a parameter without a gradient does not move, and one that
+// gets its first gradient late joins the group's average with the group's
+// c. The expected values follow the reference's formulas by hand.
+func TestModbSFGroupCounters(t *testing.T) {
+	t.Run("sgd", func(t *testing.T) {
+		// One group of a (a gradient every step) and b (none at step 2),
+		// and a second group of c, whose first gradient comes at step 3.
+		a := NewParam("a", []float64{1}, []float64{0})
+		b := NewParam("b", []float64{2}, []float64{0})
+		c := NewParam("c", []float64{3}, []float64{0})
+		o, err := NewScheduleFreeSGD([]*Param{a, b}, SFSGDConfig{LR: 0.1, Momentum: 0.9})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := o.AddGroup(SFSGDConfig{LR: 0.2}, c); err != nil {
+			t.Fatal(err)
+		}
+		// With a constant rate every weight is γ², so c_t = 1/t in both
+		// groups, and a step at c with gradient g moves
+		// y ← y + c(z − y) + γ(β(1 − c) − 1)g,  z ← z − γg.
+		type yz struct{ y, z float64 }
+		step := func(v yz, lr, ct, g float64) yz {
+			return yz{v.y + ct*(v.z-v.y) + lr*(0.9*(1-ct)-1)*g, v.z - lr*g}
+		}
+		wa, wb, wc := yz{1, 1}, yz{2, 2}, yz{3, 3}
+		grads := [][3]float64{{0.5, -1, 0}, {0.25, 0, 0}, {-0.5, 2, 1.5}, {1, 0.5, -1}}
+		for k, g := range grads {
+			ct := 1 / float64(k+1)
+			a.G64[0], b.G64[0], c.G64[0] = g[0], g[1], g[2]
+			if k == 1 {
+				b.G64 = nil
+			}
+			if k < 2 {
+				c.G64 = nil
+			}
+			wa = step(wa, 0.1, ct, g[0])
+			if k != 1 {
+				wb = step(wb, 0.1, ct, g[1])
+			}
+			if k >= 2 {
+				wc = step(wc, 0.2, ct, g[2])
+			}
+			if err := o.Step(); err != nil {
+				t.Fatal(err)
+			}
+			b.G64, c.G64 = []float64{0}, []float64{0}
+			modbClose(t, "a, b, c", []float64{a.F64[0], b.F64[0], c.F64[0]}, []float64{wa.y, wb.y, wc.y}, 1e-15)
+		}
+		// c's first step had c_3 = 1/3, not the 1 of a fresh average:
+		// y = 3 + 0.2(0.9·2/3 − 1)·1.5 = 2.88.
+		modbClose(t, "c after step 3", []float64{step(yz{3, 3}, 0.2, 1.0/3, 1.5).y}, []float64{2.88}, 1e-15)
+		sd := o.StateDict()
+		for g, want := range []sfGroup{{k: 4, lrMax: 0.1, wsum: 4 * 0.1 * 0.1}, {k: 4, lrMax: 0.2, wsum: 4 * 0.2 * 0.2}} {
+			got := modbCounters(sd.Groups[g].Hyper)
+			if got.k != want.k || got.lrMax != want.lrMax || math.Abs(got.wsum-want.wsum) > 1e-15 || got.eval {
+				t.Errorf("group %d counters %+v, want %+v", g, got, want)
+			}
+		}
+	})
+	t.Run("adamw", func(t *testing.T) {
+		// p gets a gradient at every step, q only at step 3: q's
+		// exp_avg_sq starts there, with the group's bias correction and c.
+		p := NewParam("p", []float64{1}, []float64{0.3})
+		q := NewParam("q", []float64{-1}, nil)
+		o, err := NewScheduleFreeAdamW([]*Param{p, q}, SFAdamWConfig{LR: 0.01})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const b1, b2, eps = 0.9, 0.999, 1e-8
+		var lrMax, wsum, ct, lr float64
+		lrMax = -1
+		for k := range 3 {
+			lr = 0.01 * math.Sqrt(1-math.Pow(b2, float64(k+1)))
+			lrMax = max(lrMax, lr)
+			w := lrMax * lrMax
+			wsum += w
+			ct = w / wsum
+			if k == 2 {
+				q.G64 = []float64{-2}
+			}
+			if err := o.Step(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		v := (1 - b2) * 4
+		g := -2 / (math.Sqrt(v) + eps)
+		want := -1 + lr*(b1*(1-ct)-1)*g // z starts at y: the lerp to z is 0
+		modbClose(t, "q after its first step", q.F64, []float64{want}, 1e-15)
+	})
+}
+
+// State saved when the counters were per parameter (each parameter's Step
+// and its scalars lr_max, weight_sum, eval_mode) still loads and resumes
+// bit-identically when the parameters agree; when they disagree it is
+// refused with an error saying why.
+func TestModbSFLoadPerParameterState(t *testing.T) {
+	mk := func(ps []*Param) *ScheduleFreeAdamW {
+		o, err := NewScheduleFreeAdamW(ps, SFAdamWConfig{LR: 0.01, WarmupSteps: 3})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	pa := modbParams(Float64, 0.7)
+	a := mk(pa)
+	for s := range 4 {
+		modbSetGrads(pa, s)
+		if err := a.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.Eval()
+	// The older form of a's state.
+	old := a.StateDict()
+	gr := a.sf[0]
+	var cfg SFAdamWConfig
+	if err := json.Unmarshal(old.Groups[0].Hyper, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	h, _ := json.Marshal(cfg)
+	old.Groups[0].Hyper = h
+	for _, s := range old.State {
+		s.Step = gr.k
+		s.SetScalar("lr_max", gr.lrMax)
+		s.SetScalar("weight_sum", gr.wsum)
+		s.SetScalar("eval_mode", 1)
+	}
+	var file bytes.Buffer
+	if err := old.Write(&file); err != nil {
+		t.Fatal(err)
+	}
+	sd, err := ReadStateDict(&file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pb := modbCloneParams(pa)
+	b := mk(pb)
+	if err := b.LoadStateDict(sd); err != nil {
+		t.Fatal(err)
+	}
+	if b.Training() {
+		t.Fatal("state saved in eval mode loaded in train mode")
+	}
+	a.Train()
+	b.Train()
+	for s := 4; s < 7; s++ {
+		modbSetGrads(pa, s)
+		modbSetGrads(pb, s)
+		if err := a.Step(); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Step(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sa, sb := modbSnapshot(a), modbSnapshot(b); !slices.Equal(sa, sb) {
+		t.Fatal("resumed from the per-parameter form, the run differs")
+	}
+	for _, s := range b.StateDict().State {
+		if s.Step != 0 || len(s.Scalars) != 0 {
+			t.Fatalf("per-parameter counters kept after loading: step %d, %v", s.Step, s.Scalars)
+		}
+	}
+
+	// Parameters that disagree cannot give the group's counters.
+	old.State[1].Step = gr.k - 1
+	c := mk(modbCloneParams(pa))
+	before := modbSnapshot(c)
+	if err := c.LoadStateDict(old); err == nil || !strings.Contains(err.Error(), "disagree") {
+		t.Fatalf("disagreeing per-parameter counters: %v", err)
+	}
+	if !slices.Equal(before, modbSnapshot(c)) {
+		t.Fatal("a refused load changed the optimizer")
 	}
 }
