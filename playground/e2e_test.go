@@ -163,6 +163,11 @@ func TestBrowser(t *testing.T) {
 	if s := b.state(); s.Fn != "banana" || len(s.Opts) != 4 {
 		t.Fatalf("the first visit shows %+v; want the banana lesson", s)
 	}
+	// The dashed arrow is the move from the previous point: the key says
+	// so, and does not call it momentum (no optimizer's buffer is drawn).
+	if key := eval[string](b, `document.getElementById('map-legend').textContent`); !strings.Contains(key, "last step") || strings.Contains(key, "momentum)") {
+		t.Fatalf("the map's key reads %q; want the arrow called the last step", key)
+	}
 
 	// A lesson from the list.
 	b.do("picking the overshoot lesson", chromedp.SetValue(chromedp.ID("preset"), "overshoot"))

@@ -7,8 +7,9 @@
 // The page (plain HTML, CSS and JavaScript, embedded in the binary: no
 // CDN, no build step) draws the surface as a contour/heat map and as a
 // rotatable 3-D surface, the racers' trajectories, a loss chart and, at the
-// selected racer's point, the gradient, the step, the Hessian's eigenvalues
-// and the lab's diagnosis. Its whole state lives in the URL's hash.
+// selected racer's point, the gradient, the last step, the Hessian's
+// eigenvalues and the lab's diagnosis. Its whole state lives in the URL's
+// hash.
 //
 // The API speaks the command line's JSON:
 //

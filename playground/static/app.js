@@ -641,7 +641,8 @@ function renderMap() {
     }
     ctx.restore();
   });
-  // arrows at the selected racer: −∇f and its last step (momentum)
+  // arrows at the selected racer: −∇f and its last step (the move from the
+  // previous point, not an optimizer's momentum buffer)
   const r = res[state.sel];
   if (r) {
     const k = indexAt(r, t);
@@ -689,7 +690,7 @@ function renderLegend() {
   });
   const key = document.createElement('div');
   key.className = 'row st';
-  key.textContent = '→ −∇f   ⇢ last step (momentum)   ★ minimum   ✕ saddle';
+  key.textContent = '→ −∇f   ⇢ last step   ★ minimum   ✕ saddle';
   el.append(key);
 }
 
