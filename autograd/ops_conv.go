@@ -97,9 +97,9 @@ func (g *Graph[T]) convWeight(gy, x, cols *Var[T], win tensor.Window, wShape []i
 		dw = g.alloc(wShape...)
 		dst, beta = dw.Value.Data, 0
 	}
-	// Summed over the images (a zero C stride), in order.
-	tensor.GemmBatch(n, false, true, f, ckk, l, 1, gy.Value.Data, max(l, 1), f*l,
-		cols.Value.Data, max(l, 1), ckk*l, beta, dst, max(ckk, 1), 0)
+	// Summed over the images: dot products along the output positions.
+	tensor.GemmSumNT(n, f, ckk, l, 1, gy.Value.Data, max(l, 1), f*l,
+		cols.Value.Data, max(l, 1), ckk*l, beta, dst, max(ckk, 1))
 	if dw != nil {
 		if nd := g.record(opConvWeight, dw, gy, x, nil); nd != nil {
 			nd.win = win

@@ -70,3 +70,6 @@ func expAVX512(dst, x []float32, shift float32)
 
 //go:noescape
 func sigmoidAVX512(dst, x []float32)
+
+//go:noescape
+func dot3x8AVX512(k int, a *float32, lda int, b *float32, ldb int, acc *float32)

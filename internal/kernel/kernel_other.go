@@ -34,3 +34,5 @@ func colSumsAVX2(dst, x []float32, rows, ld int)   {}
 
 func expAVX512(dst, x []float32, shift float32) {}
 func sigmoidAVX512(dst, x []float32)            {}
+
+func dot3x8AVX512(k int, a *float32, lda int, b *float32, ldb int, acc *float32) {}
