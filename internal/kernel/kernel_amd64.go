@@ -73,3 +73,6 @@ func sigmoidAVX512(dst, x []float32)
 
 //go:noescape
 func dot3x8AVX512(k int, a *float32, lda int, b *float32, ldb int, acc *float32)
+
+//go:noescape
+func addConstAVX512(dst, x []float32, s float32)
