@@ -36,4 +36,4 @@ func expAVX512(dst, x []float32, shift float32) {}
 func sigmoidAVX512(dst, x []float32)            {}
 
 func dot3x8AVX512(k int, a *float32, lda int, b *float32, ldb int, acc *float32) {}
-func addConstAVX512(dst, x []float32, s float32) {}
+func addConstAVX512(dst, x []float32, s float32)                                 {}
