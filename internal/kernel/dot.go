@@ -8,21 +8,25 @@ const (
 	DotLanes = 16
 )
 
-// Dot3x8 adds to acc the dot products of rows r < 3 of a (lda elements
-// apart) with rows q < 8 of b (ldb apart), k elements each, lane by lane:
-// lane t of accumulator (r, q), acc[(r·8+q)·16 + t], adds a[r][p]·b[q][p]
-// (fused, one rounding) for p ≡ t (mod 16), in order of p. The caller sums
-// the 16 lanes. It reports false, doing nothing, without AVX-512; it
-// panics if a slice is too short.
-func Dot3x8(k int, a []float32, lda int, b []float32, ldb int, acc *[DotRows * DotCols * DotLanes]float32) bool {
+// Dot3x8 adds to acc the dot products of rows r < 3 of A_i (lda elements
+// apart) with rows q < 8 of B_i (ldb apart), k elements each, summed over
+// count pairs of operands, A_i starting at a[i·sa] and B_i at b[i·sb]. It
+// works lane by lane: lane t of accumulator (r, q), acc[(r·8+q)·16 + t],
+// adds A_i[r][p]·B_i[q][p] (fused, one rounding) for p ≡ t (mod 16), in
+// order of p and then of i. The caller sums the 16 lanes. It reports
+// false, doing nothing, without AVX-512; it panics if a slice is too short.
+func Dot3x8(k, count int, a []float32, lda, sa int, b []float32, ldb, sb int, acc *[DotRows * DotCols * DotLanes]float32) bool {
 	if ISA() != "avx512" {
 		return false
 	}
-	if k <= 0 {
+	if k <= 0 || count <= 0 {
 		return true
 	}
-	_ = a[(DotRows-1)*lda+k-1]
-	_ = b[(DotCols-1)*ldb+k-1]
-	dot3x8AVX512(k, &a[0], lda, &b[0], ldb, &acc[0])
+	if lda < 0 || ldb < 0 || sa < 0 || sb < 0 {
+		panic("kernel: Dot3x8: negative stride")
+	}
+	_ = a[(count-1)*sa+(DotRows-1)*lda+k-1]
+	_ = b[(count-1)*sb+(DotCols-1)*ldb+k-1]
+	dot3x8AVX512(k, count, &a[0], lda, 4*sa, &b[0], ldb, 4*sb, &acc[0])
 	return true
 }

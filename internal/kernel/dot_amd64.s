@@ -3,47 +3,62 @@
 // Blocked dot products, written by hand: the products Σ_p a[r][p]·b[q][p]
 // of 3 rows of a with 8 rows of b, both running along p, as a
 // convolution's filter gradient sums along the output positions. Lane t
-// of accumulator (r, q) adds the terms p ≡ t (mod 16), in order of p; the
-// last partial block of 16 is loaded under a mask (zeros past k).
+// of accumulator (r, q) adds the terms p ≡ t (mod 16), in order of p, of
+// one pair of operands after another; the last partial block of 16 is
+// loaded under a mask (zeros past k).
 
-// func dot3x8AVX512(k int, a *float32, lda int, b *float32, ldb int, acc *float32)
-// acc holds 24 accumulators of 16 lanes, (r, q) at (r·8 + q)·16.
-TEXT ·dot3x8AVX512(SB), NOSPLIT, $0-48
+// func dot3x8AVX512(k, count int, a *float32, lda, sa int, b *float32, ldb, sb int, acc *float32)
+// acc holds 24 accumulators of 16 lanes, (r, q) at (r·8 + q)·16; pair i
+// of operands starts sa (sb) bytes after pair i−1; lda and ldb are in
+// elements.
+TEXT ·dot3x8AVX512(SB), NOSPLIT, $0-72
 	MOVQ k+0(FP), BX
-	MOVQ a+8(FP), SI
-	MOVQ lda+16(FP), R8
+	MOVQ count+8(FP), R13
+	MOVQ a+16(FP), AX
+	MOVQ lda+24(FP), R8
 	SHLQ $2, R8
-	MOVQ b+24(FP), DI
-	MOVQ ldb+32(FP), R9
+	MOVQ b+40(FP), DX
+	MOVQ ldb+48(FP), R9
 	SHLQ $2, R9
-	MOVQ acc+40(FP), DX
 	LEAQ (R9)(R9*2), R10 // 3·ldb
 	LEAQ (R9)(R9*4), R11 // 5·ldb
 	LEAQ (R10)(R9*4), R12 // 7·ldb
-	VMOVUPS 0(DX), Z0
-	VMOVUPS 64(DX), Z1
-	VMOVUPS 128(DX), Z2
-	VMOVUPS 192(DX), Z3
-	VMOVUPS 256(DX), Z4
-	VMOVUPS 320(DX), Z5
-	VMOVUPS 384(DX), Z6
-	VMOVUPS 448(DX), Z7
-	VMOVUPS 512(DX), Z8
-	VMOVUPS 576(DX), Z9
-	VMOVUPS 640(DX), Z10
-	VMOVUPS 704(DX), Z11
-	VMOVUPS 768(DX), Z12
-	VMOVUPS 832(DX), Z13
-	VMOVUPS 896(DX), Z14
-	VMOVUPS 960(DX), Z15
-	VMOVUPS 1024(DX), Z16
-	VMOVUPS 1088(DX), Z17
-	VMOVUPS 1152(DX), Z18
-	VMOVUPS 1216(DX), Z19
-	VMOVUPS 1280(DX), Z20
-	VMOVUPS 1344(DX), Z21
-	VMOVUPS 1408(DX), Z22
-	VMOVUPS 1472(DX), Z23
+	MOVQ BX, CX
+	ANDQ $15, CX
+	MOVQ $1, SI
+	SHLQ CX, SI
+	DECQ SI
+	KMOVW SI, K1
+	MOVQ acc+64(FP), SI
+	VMOVUPS 0(SI), Z0
+	VMOVUPS 64(SI), Z1
+	VMOVUPS 128(SI), Z2
+	VMOVUPS 192(SI), Z3
+	VMOVUPS 256(SI), Z4
+	VMOVUPS 320(SI), Z5
+	VMOVUPS 384(SI), Z6
+	VMOVUPS 448(SI), Z7
+	VMOVUPS 512(SI), Z8
+	VMOVUPS 576(SI), Z9
+	VMOVUPS 640(SI), Z10
+	VMOVUPS 704(SI), Z11
+	VMOVUPS 768(SI), Z12
+	VMOVUPS 832(SI), Z13
+	VMOVUPS 896(SI), Z14
+	VMOVUPS 960(SI), Z15
+	VMOVUPS 1024(SI), Z16
+	VMOVUPS 1088(SI), Z17
+	VMOVUPS 1152(SI), Z18
+	VMOVUPS 1216(SI), Z19
+	VMOVUPS 1280(SI), Z20
+	VMOVUPS 1344(SI), Z21
+	VMOVUPS 1408(SI), Z22
+	VMOVUPS 1472(SI), Z23
+	TESTQ R13, R13
+	JLE dot3x8done
+dot3x8pair:
+	MOVQ AX, SI
+	MOVQ DX, DI
 	MOVQ BX, CX
 	SHRQ $4, CX
 	JZ dot3x8tail
@@ -88,13 +103,8 @@ dot3x8loop:
 	DECQ CX
 	JNZ dot3x8loop
 dot3x8tail:
-	ANDQ $15, BX
-	JZ dot3x8done
-	MOVQ BX, CX
-	MOVQ $1, AX
-	SHLQ CX, AX
-	DECQ AX
-	KMOVW AX, K1
+	TESTQ $15, BX
+	JZ dot3x8next
 	VMOVUPS.Z (SI), K1, Z24
 	VMOVUPS.Z (SI)(R8*1), K1, Z25
 	VMOVUPS.Z (SI)(R8*2), K1, Z26
@@ -130,30 +140,36 @@ dot3x8tail:
 	VFMADD231PS Z28, Z24, Z7
 	VFMADD231PS Z28, Z25, Z15
 	VFMADD231PS Z28, Z26, Z23
+dot3x8next:
+	ADDQ sa+32(FP), AX
+	ADDQ sb+56(FP), DX
+	DECQ R13
+	JNZ dot3x8pair
 dot3x8done:
-	VMOVUPS Z0, 0(DX)
-	VMOVUPS Z1, 64(DX)
-	VMOVUPS Z2, 128(DX)
-	VMOVUPS Z3, 192(DX)
-	VMOVUPS Z4, 256(DX)
-	VMOVUPS Z5, 320(DX)
-	VMOVUPS Z6, 384(DX)
-	VMOVUPS Z7, 448(DX)
-	VMOVUPS Z8, 512(DX)
-	VMOVUPS Z9, 576(DX)
-	VMOVUPS Z10, 640(DX)
-	VMOVUPS Z11, 704(DX)
-	VMOVUPS Z12, 768(DX)
-	VMOVUPS Z13, 832(DX)
-	VMOVUPS Z14, 896(DX)
-	VMOVUPS Z15, 960(DX)
-	VMOVUPS Z16, 1024(DX)
-	VMOVUPS Z17, 1088(DX)
-	VMOVUPS Z18, 1152(DX)
-	VMOVUPS Z19, 1216(DX)
-	VMOVUPS Z20, 1280(DX)
-	VMOVUPS Z21, 1344(DX)
-	VMOVUPS Z22, 1408(DX)
-	VMOVUPS Z23, 1472(DX)
+	MOVQ acc+64(FP), SI
+	VMOVUPS Z0, 0(SI)
+	VMOVUPS Z1, 64(SI)
+	VMOVUPS Z2, 128(SI)
+	VMOVUPS Z3, 192(SI)
+	VMOVUPS Z4, 256(SI)
+	VMOVUPS Z5, 320(SI)
+	VMOVUPS Z6, 384(SI)
+	VMOVUPS Z7, 448(SI)
+	VMOVUPS Z8, 512(SI)
+	VMOVUPS Z9, 576(SI)
+	VMOVUPS Z10, 640(SI)
+	VMOVUPS Z11, 704(SI)
+	VMOVUPS Z12, 768(SI)
+	VMOVUPS Z13, 832(SI)
+	VMOVUPS Z14, 896(SI)
+	VMOVUPS Z15, 960(SI)
+	VMOVUPS Z16, 1024(SI)
+	VMOVUPS Z17, 1088(SI)
+	VMOVUPS Z18, 1152(SI)
+	VMOVUPS Z19, 1216(SI)
+	VMOVUPS Z20, 1280(SI)
+	VMOVUPS Z21, 1344(SI)
+	VMOVUPS Z22, 1408(SI)
+	VMOVUPS Z23, 1472(SI)
 	VZEROUPPER
 	RET

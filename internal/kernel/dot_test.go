@@ -6,13 +6,14 @@ import (
 	"testing"
 )
 
-// TestDot3x8: each lane of each accumulator holds its own products, added
-// to what acc held; small integers make every sum exact, so the lanes are
-// checked bit for bit, then random values against a float64 sum.
+// TestDot3x8: each lane of each accumulator holds its own products, over
+// every pair of operands, added to what acc held; small integers make
+// every sum exact, so the lanes are checked bit for bit, then random
+// values against a float64 sum.
 func TestDot3x8(t *testing.T) {
 	if ISA() != "avx512" {
 		var acc [DotRows * DotCols * DotLanes]float32
-		if Dot3x8(1, make([]float32, 3), 1, make([]float32, 8), 1, &acc) {
+		if Dot3x8(1, 1, make([]float32, 3), 1, 3, make([]float32, 8), 1, 8, &acc) {
 			t.Fatal("Dot3x8 ran without AVX-512")
 		}
 		t.Skip("no AVX-512")
@@ -20,10 +21,12 @@ func TestDot3x8(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 8))
 	for _, exact := range []bool{true, false} {
 		for _, k := range []int{0, 1, 5, 15, 16, 17, 31, 32, 100, 784, 1001} {
-			for _, pad := range []int{0, 3} {
+			for _, count := range []int{0, 1, 3} {
+				pad := count % 2 * 3
 				lda, ldb := k+pad, k+2*pad
-				a := make([]float32, 2*lda+k)
-				b := make([]float32, 7*ldb+k)
+				sa, sb := 3*lda+pad, 8*ldb+1
+				a := make([]float32, max(count, 1)*sa)
+				b := make([]float32, max(count, 1)*sb)
 				fill := func(x []float32) {
 					for i := range x {
 						if exact {
@@ -39,7 +42,7 @@ func TestDot3x8(t *testing.T) {
 				for i := range acc {
 					acc[i] = float32(i % 7)
 				}
-				if !Dot3x8(k, a, lda, b, ldb, &acc) {
+				if !Dot3x8(k, count, a, lda, sa, b, ldb, sb, &acc) {
 					t.Fatal("Dot3x8 did not run")
 				}
 				for r := range DotRows {
@@ -47,14 +50,16 @@ func TestDot3x8(t *testing.T) {
 						for l := range DotLanes {
 							want := float64(((r*DotCols+q)*DotLanes + l) % 7)
 							var mag float64
-							for p := l; p < k; p += DotLanes {
-								v := float64(a[r*lda+p]) * float64(b[q*ldb+p])
-								want += v
-								mag += math.Abs(v)
+							for i := range count {
+								for p := l; p < k; p += DotLanes {
+									v := float64(a[i*sa+r*lda+p]) * float64(b[i*sb+q*ldb+p])
+									want += v
+									mag += math.Abs(v)
+								}
 							}
 							got := float64(acc[(r*DotCols+q)*DotLanes+l])
 							if exact && got != want || !exact && math.Abs(got-want) > 1e-6*(mag+10) {
-								t.Fatalf("k %d lda %d ldb %d: lane %d of (%d, %d) = %v, want %v", k, lda, ldb, l, r, q, got, want)
+								t.Fatalf("k %d count %d: lane %d of (%d, %d) = %v, want %v", k, count, l, r, q, got, want)
 							}
 						}
 					}

@@ -72,7 +72,7 @@ func expAVX512(dst, x []float32, shift float32)
 func sigmoidAVX512(dst, x []float32)
 
 //go:noescape
-func dot3x8AVX512(k int, a *float32, lda int, b *float32, ldb int, acc *float32)
+func dot3x8AVX512(k, count int, a *float32, lda, sa int, b *float32, ldb, sb int, acc *float32)
 
 //go:noescape
 func addConstAVX512(dst, x []float32, s float32)
