@@ -6,6 +6,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/descent-ml/descent/internal/kernel"
 	"github.com/descent-ml/descent/internal/parallel"
 )
 
@@ -159,6 +160,16 @@ func (t *convTask[T]) im2col(img, cols []T) {
 				clear(row[ilo*ow : ihi*ow])
 				continue
 			}
+			if sw == 1 && ihi > ilo && copy2D(row[ilo*ow+jlo:], ow, img[(ilo*sh-g.PH+kh)*w+jlo-g.PW+kw:], sh*w, ihi-ilo, jhi-jlo) {
+				if jlo > 0 || jhi < ow {
+					for i := ilo; i < ihi; i++ {
+						seg := row[i*ow : (i+1)*ow]
+						clear(seg[:jlo])
+						clear(seg[jhi:])
+					}
+				}
+				continue
+			}
 			for i := ilo; i < ihi; i++ {
 				seg := row[i*ow : (i+1)*ow]
 				off := (i*sh-g.PH+kh)*w + jlo*sw - g.PW + kw
@@ -177,11 +188,46 @@ func (t *convTask[T]) im2col(img, cols []T) {
 	}
 }
 
+// copy2D copies the rows×cols block of src (rows lds apart) into dst
+// (rows ldd apart) on the SIMD kernel, reporting false, doing nothing,
+// where there is none (float64, or no AVX-512).
+func copy2D[T Float](dst []T, ldd int, src []T, lds int, rows, cols int) bool {
+	var z T
+	if unsafe.Sizeof(z) != 4 {
+		return false
+	}
+	return kernel.Copy2D(as[float32](dst), ldd, as[float32](src), lds, rows, cols)
+}
+
+// col2imRows is col2im on the SIMD kernel that sums a kernel row's
+// columns into each image row in a register, for float32 at column stride
+// 1 without column padding on images at most 16 wide; it reports false,
+// doing nothing, elsewhere. The sums run in col2im's order.
+func (t *convTask[T]) col2imRows(img, cols []T) bool {
+	var z T
+	g := t.g
+	if unsafe.Sizeof(z) != 4 || t.sw != 1 || g.PW != 0 || t.w > 16 || kernel.ISA() != "avx512" {
+		return false
+	}
+	l := t.oh * t.ow
+	for kh := range g.KH {
+		ilo, ihi := span(kh, g.PH, t.sh, t.h, t.oh)
+		if ihi <= ilo {
+			continue
+		}
+		kernel.Col2ImRows(as[float32](img[(ilo*t.sh-g.PH+kh)*t.w:]), t.sh*t.w, as[float32](cols[kh*g.KW*l+ilo*t.ow:]), l, t.ow, g.KW, ihi-ilo)
+	}
+	return true
+}
+
 // col2im sums one plane's columns back into img, the adjoint of im2col.
 func (t *convTask[T]) col2im(img, cols []T) {
 	g, oh, ow, w := t.g, t.oh, t.ow, t.w
 	sh, sw := t.sh, t.sw
 	clear(img)
+	if t.col2imRows(img, cols) {
+		return
+	}
 	for kh := range g.KH {
 		ilo, ihi := span(kh, g.PH, sh, t.h, oh)
 		for kw := range g.KW {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/descent-ml/descent/internal/kernel"
 	"github.com/descent-ml/descent/internal/parallel"
 )
 
@@ -285,6 +286,53 @@ func TestMaxPoolTiesAndNaN(t *testing.T) {
 						t.Fatalf("%+v: plane %d (%d, %d): %v at %d, want %v at %d", g, p, i, j, y.Data[k], idx[k], best, arg)
 					}
 				}
+			}
+		}
+	}
+}
+
+// TestIm2ColFloat32SIMD: float32 im2col and col2im on the SIMD block
+// kernels give the Go loops' bits, over the test windows and LeNet-5's
+// (rows wider than one 16-lane block, "same" padding and none).
+func TestIm2ColFloat32SIMD(t *testing.T) {
+	defer func(e bool) { kernel.Enabled = e }(kernel.Enabled)
+	rng := rand.New(rand.NewPCG(6, 2))
+	type tc struct {
+		g          Window
+		c, h, w, n int
+	}
+	var cases []tc
+	for _, g := range windows {
+		cases = append(cases, tc{g, 3, 7, 6, 2}, tc{g, 2, 9, 37, 1})
+	}
+	cases = append(cases, tc{Window{KH: 5, KW: 5, PH: 2, PW: 2}, 1, 28, 28, 2}, tc{Window{KH: 5, KW: 5}, 6, 14, 14, 2},
+		tc{Window{KH: 3, KW: 3, SH: 2, PH: 1, PW: 1}, 2, 11, 40, 1})
+	for _, c := range cases {
+		x := randTensor[float32](rng, 1, c.n, c.c, c.h, c.w)
+		shape, err := c.g.ColShape(c.n, c.c, c.h, c.w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cols, imgs [2]*Tensor[float32]
+		for i, simd := range []bool{false, true} {
+			kernel.Enabled = simd
+			cols[i] = Full(float32(math.NaN()), shape...)
+			if err := Im2Col(cols[i], x, c.g); err != nil {
+				t.Fatal(err)
+			}
+			imgs[i] = Full(float32(math.NaN()), x.Shape...)
+			if err := Col2Im(imgs[i], cols[0], c.g); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for k := range cols[0].Data {
+			if math.Float32bits(cols[0].Data[k]) != math.Float32bits(cols[1].Data[k]) {
+				t.Fatalf("%+v %v: im2col[%d] = %v with SIMD, %v without", c.g, x.Shape, k, cols[1].Data[k], cols[0].Data[k])
+			}
+		}
+		for k := range imgs[0].Data {
+			if math.Float32bits(imgs[0].Data[k]) != math.Float32bits(imgs[1].Data[k]) {
+				t.Fatalf("%+v %v: col2im[%d] = %v with SIMD, %v without", c.g, x.Shape, k, imgs[1].Data[k], imgs[0].Data[k])
 			}
 		}
 	}

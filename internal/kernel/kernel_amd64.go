@@ -76,3 +76,9 @@ func dot3x8AVX512(k, count int, a *float32, lda, sa int, b *float32, ldb, sb int
 
 //go:noescape
 func addConstAVX512(dst, x []float32, s float32)
+
+//go:noescape
+func copy2DAVX512(dst *float32, ldd int, src *float32, lds int, rows, cols int)
+
+//go:noescape
+func col2imRowsAVX512(img *float32, ldi int, cols *float32, l, ow, kw, rows int)

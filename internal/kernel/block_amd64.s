@@ -1,0 +1,102 @@
+#include "textflag.h"
+
+// Strided block copies and sums, written by hand: the row segments of
+// im2col, and col2im's sums over a kernel row.
+
+// func copy2DAVX512(dst *float32, ldd int, src *float32, lds int, rows, cols int)
+// dst[r·ldd + c] = src[r·lds + c] for r < rows, c < cols.
+TEXT ·copy2DAVX512(SB), NOSPLIT, $0-48
+	MOVQ dst+0(FP), DI
+	MOVQ ldd+8(FP), R8
+	SHLQ $2, R8
+	MOVQ src+16(FP), SI
+	MOVQ lds+24(FP), R9
+	SHLQ $2, R9
+	MOVQ rows+32(FP), R10
+	MOVQ cols+40(FP), BX
+	MOVQ BX, CX
+	ANDQ $15, CX
+	MOVQ $1, AX
+	SHLQ CX, AX
+	DECQ AX
+	KMOVW AX, K1
+	MOVQ BX, R11
+	SHRQ $4, R11
+	TESTQ R10, R10
+	JLE copy2DAVX512done
+copy2DAVX512row:
+	XORQ AX, AX
+	MOVQ R11, CX
+	TESTQ CX, CX
+	JZ copy2DAVX512tail
+copy2DAVX512blk:
+	VMOVUPS (SI)(AX*1), Z0
+	VMOVUPS Z0, (DI)(AX*1)
+	ADDQ $64, AX
+	DECQ CX
+	JNZ copy2DAVX512blk
+copy2DAVX512tail:
+	TESTQ $15, BX
+	JZ copy2DAVX512next
+	VMOVUPS.Z (SI)(AX*1), K1, Z0
+	VMOVUPS Z0, K1, (DI)(AX*1)
+copy2DAVX512next:
+	ADDQ R9, SI
+	ADDQ R8, DI
+	DECQ R10
+	JNZ copy2DAVX512row
+copy2DAVX512done:
+	VZEROUPPER
+	RET
+
+// func col2imRowsAVX512(img *float32, ldi int, cols *float32, l, ow, kw, rows int)
+// For r < rows and x < ow+kw−1 (at most 16): img[r·ldi + x] +=
+// cols[k·l + r·ow + x − k] for k = 0, 1, …, kw−1 in turn, over the k with
+// 0 ≤ x − k < ow: each image row is summed in a register, the row of
+// columns shifted into place by a masked load.
+TEXT ·col2imRowsAVX512(SB), NOSPLIT, $0-56
+	MOVQ img+0(FP), DI
+	MOVQ ldi+8(FP), R12
+	SHLQ $2, R12
+	MOVQ cols+16(FP), AX
+	MOVQ l+24(FP), R8
+	DECQ R8
+	SHLQ $2, R8
+	MOVQ ow+32(FP), R9
+	MOVQ kw+40(FP), R10
+	MOVQ rows+48(FP), R11
+	MOVQ R9, CX
+	ADDQ R10, CX
+	DECQ CX
+	MOVQ $1, BX
+	SHLQ CX, BX
+	DECQ BX
+	KMOVW BX, K2
+	MOVQ R9, CX
+	MOVQ $1, R13
+	SHLQ CX, R13
+	DECQ R13
+	SHLQ $2, R9
+	TESTQ R11, R11
+	JLE c2rdone
+c2rrow:
+	VMOVUPS.Z (DI), K2, Z0
+	MOVQ AX, DX
+	MOVQ R13, BX
+	MOVQ R10, CX
+c2rk:
+	KMOVW BX, K1
+	VMOVUPS.Z (DX), K1, Z1
+	VADDPS Z1, Z0, Z0
+	ADDQ R8, DX
+	SHLQ $1, BX
+	DECQ CX
+	JNZ c2rk
+	VMOVUPS Z0, K2, (DI)
+	ADDQ R12, DI
+	ADDQ R9, AX
+	DECQ R11
+	JNZ c2rrow
+c2rdone:
+	VZEROUPPER
+	RET

@@ -1,0 +1,81 @@
+package kernel
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestCopy2D: the block copy touches exactly the block, over widths
+// around the 16-lane blocks.
+func TestCopy2D(t *testing.T) {
+	if ISA() != "avx512" {
+		if Copy2D(make([]float32, 1), 1, make([]float32, 1), 1, 1, 1) {
+			t.Fatal("ran without AVX-512")
+		}
+		t.Skip("no AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, rows := range []int{0, 1, 3, 10} {
+		for _, cols := range []int{0, 1, 10, 15, 16, 17, 24, 28, 33, 64} {
+			lds, ldd := cols+rng.IntN(4), cols+3
+			src := make([]float32, rows*lds+1)
+			for i := range src {
+				src[i] = float32(rng.NormFloat64())
+			}
+			dst := make([]float32, rows*ldd+5)
+			for i := range dst {
+				dst[i] = float32(rng.NormFloat64())
+			}
+			want := append([]float32(nil), dst...)
+			for r := range rows {
+				copy(want[r*ldd:r*ldd+cols], src[r*lds:])
+			}
+			Copy2D(dst, ldd, src, lds, rows, cols)
+			for i := range dst {
+				if dst[i] != want[i] {
+					t.Fatalf("%d×%d: dst[%d] = %v, want %v", rows, cols, i, dst[i], want[i])
+				}
+			}
+		}
+	}
+}
+
+// TestCol2ImRows against the Go loop, bit for bit, including the order of
+// the sums.
+func TestCol2ImRows(t *testing.T) {
+	if ISA() != "avx512" {
+		t.Skip("no AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(4, 5))
+	for _, c := range []struct{ ow, kw, rows, extra int }{{10, 5, 10, 0}, {1, 1, 1, 0}, {16, 1, 3, 2}, {1, 16, 2, 1}, {7, 3, 0, 0}, {12, 5, 4, 3}} {
+		w := c.ow + c.kw - 1
+		ldi, l := w+c.extra, max(c.rows, 1)*c.ow+c.extra
+		cols := make([]float32, c.kw*l)
+		for i := range cols {
+			cols[i] = float32(rng.NormFloat64() * 1e3)
+		}
+		img := make([]float32, max(c.rows, 1)*ldi+3)
+		for i := range img {
+			img[i] = float32(rng.NormFloat64())
+		}
+		want := append([]float32(nil), img...)
+		for k := range c.kw {
+			for r := range c.rows {
+				for x := k; x < k+c.ow; x++ {
+					want[r*ldi+x] += cols[k*l+r*c.ow+x-k]
+				}
+			}
+		}
+		if !Col2ImRows(img, ldi, cols, l, c.ow, c.kw, c.rows) {
+			t.Fatalf("%+v: did not run", c)
+		}
+		for i := range img {
+			if img[i] != want[i] {
+				t.Fatalf("%+v: img[%d] = %v, want %v", c, i, img[i], want[i])
+			}
+		}
+	}
+	if Col2ImRows(make([]float32, 20), 20, make([]float32, 20), 20, 10, 8, 1) {
+		t.Fatal("ran on rows wider than 16")
+	}
+}
