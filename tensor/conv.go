@@ -160,6 +160,9 @@ func (t *convTask[T]) im2col(img, cols []T) {
 				clear(row[ilo*ow : ihi*ow])
 				continue
 			}
+			if sw == 1 && ihi > ilo && im2colRows(row[ilo*ow:], img[(ilo*sh-g.PH+kh)*w:], sh*w, ihi-ilo, kw-g.PW, ow, jlo, jhi) {
+				continue
+			}
 			if sw == 1 && ihi > ilo && copy2D(row[ilo*ow+jlo:], ow, img[(ilo*sh-g.PH+kh)*w+jlo-g.PW+kw:], sh*w, ihi-ilo, jhi-jlo) {
 				if jlo > 0 || jhi < ow {
 					for i := ilo; i < ihi; i++ {
@@ -186,6 +189,17 @@ func (t *convTask[T]) im2col(img, cols []T) {
 			}
 		}
 	}
+}
+
+// im2colRows writes rows rows of ow ≤ 32 columns (ow apart) from the
+// image rows in src (lds apart) on the SIMD kernel (see
+// kernel.Im2ColRows), reporting false, doing nothing, where there is none.
+func im2colRows[T Float](dst, src []T, lds, rows, shift, ow, jlo, jhi int) bool {
+	var z T
+	if unsafe.Sizeof(z) != 4 {
+		return false
+	}
+	return kernel.Im2ColRows(as[float32](dst), as[float32](src), lds, rows, shift, ow, jlo, jhi)
 }
 
 // copy2D copies the rows×cols block of src (rows lds apart) into dst
@@ -262,6 +276,11 @@ func (t *convTask[T]) col2im(img, cols []T) {
 // the first NaN win.
 func (t *convTask[T]) maxPool(img, out []T, ix []int) {
 	g, oh, ow, w := t.g, t.oh, t.ow, t.w
+	var z T
+	if unsafe.Sizeof(z) == 4 && g.KH == 2 && g.KW == 2 && t.sh == 2 && t.sw == 2 && g.PH == 0 && g.PW == 0 && ix != nil &&
+		kernel.MaxPool2(as[float32](out), ix, as[float32](img), w, ow, oh) {
+		return // else a NaN, or no kernel: the general path
+	}
 	ilo, ihi := inside(g.KH, g.PH, t.sh, t.h, oh)
 	jlo, jhi := inside(g.KW, g.PW, t.sw, w, ow)
 	store := func(k, arg int) {

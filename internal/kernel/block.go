@@ -46,3 +46,58 @@ func Col2ImRows(img []float32, ldi int, cols []float32, l, ow, kw, rows int) boo
 	col2imRowsAVX512(&img[0], ldi, &cols[0], l, ow, kw, rows)
 	return true
 }
+
+// Im2ColRows writes rows rows of ow ≤ 32 columns of im2col at column
+// stride 1, one after another in dst: for r < rows and x < ow,
+// dst[r·ow + x] = src[r·lds + x + shift] for jlo ≤ x < jhi (the window
+// inside the image) and 0 for the other x (padding); dst[rows·ow:] is left
+// as it was. The elements read must lie in src: src[jlo+shift] is the
+// first. It needs AVX-512 and reports false, doing nothing, otherwise or
+// for ow > 32; it panics if a slice is too short.
+func Im2ColRows(dst, src []float32, lds, rows, shift, ow, jlo, jhi int) bool {
+	if ISA() != "avx512" || ow > 32 || ow < 1 {
+		return false
+	}
+	jlo, jhi = max(jlo, 0), min(jhi, ow)
+	if rows <= 0 {
+		return true
+	}
+	if lds < 0 {
+		panic("kernel: Im2ColRows: negative leading dimension")
+	}
+	_ = dst[rows*ow-1]
+	var m [4]uint16
+	if jhi > jlo {
+		_ = src[jlo+shift]
+		_ = src[(rows-1)*lds+jhi-1+shift]
+		load := uint32(1)<<jhi - uint32(1)<<jlo // 1<<32 is 0
+		m[0], m[1] = uint16(load), uint16(load>>16)
+	}
+	width := 16
+	if ow > 16 {
+		m[3], width = 1, 32
+	}
+	// The kernel's whole-register stores run past a row's ow columns into
+	// the next row, written after; the last row is written here, and so is
+	// any whose stores would run past rows·ow.
+	full := 0
+	if rows*ow >= width {
+		full = min(rows-1, (rows*ow-width)/ow+1)
+	}
+	if full > 0 {
+		sp, sh := &dst[0], 0 // read nothing when no column lies in the image
+		if jhi > jlo {
+			sp, sh = &src[0], shift
+		}
+		im2colRowsAVX512(&dst[0], ow, sp, lds, full, sh, &m)
+	}
+	for r := full; r < rows; r++ {
+		d := dst[r*ow : (r+1)*ow]
+		clear(d[:jlo])
+		clear(d[max(jhi, jlo):])
+		if jhi > jlo {
+			copy(d[jlo:jhi], src[r*lds+jlo+shift:])
+		}
+	}
+	return true
+}

@@ -100,3 +100,48 @@ c2rk:
 c2rdone:
 	VZEROUPPER
 	RET
+
+// func im2colRowsAVX512(dst *float32, ldd int, src *float32, lds, rows, shift int, masks *[4]uint16)
+// For r < rows: dst[r·ldd + x] = src[r·lds + x + shift] where bit x of the
+// load masks (masks[0], then masks[1] for x ≥ 16) is set, else 0, for
+// x < 16 when masks[3] is 0, else x < 32: whole-register stores (masked
+// stores are slow on some cores), so a row may write past its ow columns
+// into the next, which the caller writes after.
+TEXT ·im2colRowsAVX512(SB), NOSPLIT, $0-56
+	MOVQ dst+0(FP), DI
+	MOVQ ldd+8(FP), R8
+	SHLQ $2, R8
+	MOVQ src+16(FP), SI
+	MOVQ lds+24(FP), R9
+	SHLQ $2, R9
+	MOVQ rows+32(FP), R10
+	MOVQ shift+40(FP), AX
+	LEAQ (SI)(AX*4), SI
+	MOVQ masks+48(FP), AX
+	KMOVW (AX), K1
+	KMOVW 2(AX), K2
+	MOVWQZX 6(AX), BX
+	TESTQ R10, R10
+	JLE i2rdone
+	TESTQ BX, BX
+	JNZ i2rrow32
+i2rrow16:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS Z0, (DI)
+	ADDQ R9, SI
+	ADDQ R8, DI
+	DECQ R10
+	JNZ i2rrow16
+	JMP i2rdone
+i2rrow32:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	ADDQ R9, SI
+	ADDQ R8, DI
+	DECQ R10
+	JNZ i2rrow32
+i2rdone:
+	VZEROUPPER
+	RET

@@ -79,3 +79,44 @@ func TestCol2ImRows(t *testing.T) {
 		t.Fatal("ran on rows wider than 16")
 	}
 }
+
+// TestIm2ColRows against the Go loop: copied columns, zeros, and nothing
+// written past the rows.
+func TestIm2ColRows(t *testing.T) {
+	if ISA() != "avx512" {
+		t.Skip("no AVX-512")
+	}
+	rng := rand.New(rand.NewPCG(4, 6))
+	for _, c := range []struct{ ow, jlo, jhi, shift, rows int }{
+		{28, 2, 28, -2, 3}, {28, 0, 26, 2, 2}, {10, 0, 10, 4, 10}, {32, 0, 32, 0, 2}, {32, 5, 31, -5, 1},
+		{1, 0, 1, 0, 1}, {1, 0, 1, 3, 40}, {17, 3, 3, 0, 2}, {16, 0, 16, 1, 0}, {20, 0, 0, 0, 3}, {5, 1, 4, -1, 4},
+	} {
+		lds := 40
+		src := make([]float32, max(c.rows, 1)*lds+8)
+		for i := range src {
+			src[i] = float32(rng.NormFloat64())
+		}
+		dst := make([]float32, c.rows*c.ow+4)
+		for i := range dst {
+			dst[i] = float32(rng.NormFloat64())
+		}
+		want := append([]float32(nil), dst...)
+		for r := range c.rows {
+			for x := range c.ow {
+				v := float32(0)
+				if x >= c.jlo && x < c.jhi {
+					v = src[r*lds+x+c.shift]
+				}
+				want[r*c.ow+x] = v
+			}
+		}
+		if !Im2ColRows(dst, src, lds, c.rows, c.shift, c.ow, c.jlo, c.jhi) {
+			t.Fatalf("%+v: did not run", c)
+		}
+		for i := range dst {
+			if dst[i] != want[i] {
+				t.Fatalf("%+v: dst[%d] = %v, want %v", c, i, dst[i], want[i])
+			}
+		}
+	}
+}

@@ -18,8 +18,9 @@
 // The package also holds the hand-written kernels the rest of package
 // tensor uses: transposes for packing (pack_amd64.s), ReLU, leaky ReLU and
 // their derivatives (act_amd64.s), element-wise and column sums
-// (ew_amd64.s), float32 exp and sigmoid (exp_amd64.s), and blocked dot
-// products for sums of products along rows (dot_amd64.s); and the fused
+// (ew_amd64.s), float32 exp and sigmoid (exp_amd64.s), blocked dot
+// products for sums of products along rows (dot_amd64.s), im2col and
+// col2im rows (block_amd64.s) and 2×2 max-pooling (pool_amd64.s); and the fused
 // optimizer steps that package optim uses (optstep_amd64.s: Adam/AdamW,
 // SGD with and without momentum, the gradient finiteness check) with the
 // STREAM triad of descent bench optim.

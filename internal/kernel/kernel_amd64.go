@@ -82,3 +82,9 @@ func copy2DAVX512(dst *float32, ldd int, src *float32, lds int, rows, cols int)
 
 //go:noescape
 func col2imRowsAVX512(img *float32, ldi int, cols *float32, l, ow, kw, rows int)
+
+//go:noescape
+func im2colRowsAVX512(dst *float32, ldd int, src *float32, lds, rows, shift int, masks *[4]uint16)
+
+//go:noescape
+func maxPool2AVX512(src *float32, w int, out *float32, idx *int, ow, rows int, masks *[2]uint16) (nan bool)

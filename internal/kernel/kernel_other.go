@@ -42,3 +42,10 @@ func addConstAVX512(dst, x []float32, s float32) {}
 func copy2DAVX512(dst *float32, ldd int, src *float32, lds int, rows, cols int) {}
 
 func col2imRowsAVX512(img *float32, ldi int, cols *float32, l, ow, kw, rows int) {}
+
+func im2colRowsAVX512(dst *float32, ldd int, src *float32, lds, rows, shift int, masks *[4]uint16) {
+}
+
+func maxPool2AVX512(src *float32, w int, out *float32, idx *int, ow, rows int, masks *[2]uint16) (nan bool) {
+	return false
+}
