@@ -82,6 +82,17 @@ func Sgemm() Gemm[float32] {
 	return Gemm[float32]{GoMR, GoNR, "go", gemmGo[float32]}
 }
 
+// SgemmShort returns a float32 micro-kernel with fewer rows and more
+// columns than Sgemm's, for products whose m is too small to fill its
+// tile (a convolution's few filters), and whether there is one: the
+// AVX-512 6×64 kernel.
+func SgemmShort() (Gemm[float32], bool) {
+	if ISA() == "avx512" {
+		return Gemm[float32]{6, 64, "avx512", sgemm6x64AVX512}, true
+	}
+	return Gemm[float32]{}, false
+}
+
 // Dgemm returns the float64 micro-kernel in use.
 func Dgemm() Gemm[float64] {
 	switch ISA() {

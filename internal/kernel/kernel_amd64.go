@@ -11,6 +11,9 @@ var (
 func sgemmAVX512(k int, a, b, c *float32, ldb, ldc, rows int, alpha, beta float32)
 
 //go:noescape
+func sgemm6x64AVX512(k int, a, b, c *float32, ldb, ldc, rows int, alpha, beta float32)
+
+//go:noescape
 func sgemmAVX2(k int, a, b, c *float32, ldb, ldc, rows int, alpha, beta float32)
 
 //go:noescape
