@@ -1,8 +1,22 @@
 package autograd
 
 import (
+	"unsafe"
+
+	"github.com/descent-ml/descent/internal/parallel"
 	"github.com/descent-ml/descent/tensor"
 )
+
+// convGroupBytes bounds the columns a convolution makes at a time.
+const convGroupBytes = 256 << 10
+
+// convGroup is how many images of n, with per columns each, a convolution
+// handles at a time: as many as fit in convGroupBytes, but at least two a
+// core. It never changes a result.
+func convGroup[T tensor.Float](n, per int) int {
+	var z T
+	return max(1, min(n, max(2*parallel.Threads(), convGroupBytes/max(1, per*int(unsafe.Sizeof(z))))))
+}
 
 // Conv2d returns the 2-D convolution (PyTorch's cross-correlation) of the
 // NCHW batch x [N, C, H, W] with filters w [F, C, KH, KW], plus the bias b
@@ -54,10 +68,8 @@ func (g *Graph[T]) conv(x, w *Var[T], win tensor.Window) *Var[T] {
 	oh, ow, _ := win.Out(xs[2], xs[3])
 	l := oh * ow
 	cols := g.alloc(n, ckk, l)
-	_ = tensor.Im2Col(&cols.Value, &x.Value, win)
 	y := g.alloc(n, f, oh, ow)
-	tensor.GemmBatch(n, false, false, f, l, ckk, 1, w.Value.Data, max(ckk, 1), 0,
-		cols.Value.Data, max(l, 1), ckk*l, 0, y.Value.Data, max(l, 1), f*l)
+	_ = tensor.Conv2DForward(&y.Value, &x.Value, &w.Value, &cols.Value, win, convGroup[T](n, ckk*l))
 	if nd := g.record(opConv, y, x, w, nil); nd != nil {
 		nd.win, nd.aux = win, cols
 	}
@@ -67,14 +79,12 @@ func (g *Graph[T]) conv(x, w *Var[T], win tensor.Window) *Var[T] {
 // convInput computes A(gy, w), the gradient of C(x, w) with respect to x
 // for output gradient gy: col2im(wᵀ·gyᵢ). xShape is x's shape.
 func (g *Graph[T]) convInput(gy, w *Var[T], win tensor.Window, xShape []int) *Var[T] {
-	f := w.Value.Shape[0]
 	n, ckk := xShape[0], xShape[1]*win.KH*win.KW
 	l := gy.Value.Shape[2] * gy.Value.Shape[3]
-	dcols := g.alloc(n, ckk, l)
-	tensor.GemmBatch(n, true, false, ckk, l, f, 1, w.Value.Data, max(ckk, 1), 0,
-		gy.Value.Data, max(l, 1), f*l, 0, dcols.Value.Data, max(l, 1), ckk*l)
+	// The columns of a few images at a time, summed back while in cache.
+	dcols := g.alloc(convGroup[T](n, ckk*l), ckk, l)
 	dx := g.alloc(xShape...)
-	_ = tensor.Col2Im(&dx.Value, &dcols.Value, win)
+	_ = tensor.ConvInputGrad(&dx.Value, &w.Value, &gy.Value, win, dcols.Value.Data)
 	if nd := g.record(opConvInput, dx, gy, w, nil); nd != nil {
 		nd.win = win
 	}

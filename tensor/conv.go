@@ -213,35 +213,27 @@ func copy2D[T Float](dst []T, ldd int, src []T, lds int, rows, cols int) bool {
 	return kernel.Copy2D(as[float32](dst), ldd, as[float32](src), lds, rows, cols)
 }
 
-// col2imRows is col2im on the SIMD kernel that sums a kernel row's
-// columns into each image row in a register, for float32 at column stride
-// 1 without column padding on images at most 16 wide; it reports false,
-// doing nothing, elsewhere. The sums run in col2im's order.
-func (t *convTask[T]) col2imRows(img, cols []T) bool {
+// col2imPlane is col2im on the SIMD kernel that sums each image row in a
+// register (kernel.Col2ImPlane), for float32 at stride 1 without column
+// padding on images at most 16 wide; it reports false, doing nothing,
+// elsewhere. The sums run in col2im's order.
+func (t *convTask[T]) col2imPlane(img, cols []T) bool {
 	var z T
 	g := t.g
-	if unsafe.Sizeof(z) != 4 || t.sw != 1 || g.PW != 0 || t.w > 16 || kernel.ISA() != "avx512" {
+	if unsafe.Sizeof(z) != 4 || t.sw != 1 || t.sh != 1 || g.PW != 0 || t.w > 16 {
 		return false
 	}
-	l := t.oh * t.ow
-	for kh := range g.KH {
-		ilo, ihi := span(kh, g.PH, t.sh, t.h, t.oh)
-		if ihi <= ilo {
-			continue
-		}
-		kernel.Col2ImRows(as[float32](img[(ilo*t.sh-g.PH+kh)*t.w:]), t.sh*t.w, as[float32](cols[kh*g.KW*l+ilo*t.ow:]), l, t.ow, g.KW, ihi-ilo)
-	}
-	return true
+	return kernel.Col2ImPlane(as[float32](img), t.h, as[float32](cols), t.oh, t.ow, g.KH, g.KW, g.PH)
 }
 
 // col2im sums one plane's columns back into img, the adjoint of im2col.
 func (t *convTask[T]) col2im(img, cols []T) {
 	g, oh, ow, w := t.g, t.oh, t.ow, t.w
 	sh, sw := t.sh, t.sw
-	clear(img)
-	if t.col2imRows(img, cols) {
+	if t.col2imPlane(img, cols) {
 		return
 	}
+	clear(img)
 	for kh := range g.KH {
 		ilo, ihi := span(kh, g.PH, sh, t.h, oh)
 		for kw := range g.KW {
@@ -548,5 +540,75 @@ func AvgPool2DBackward[T Float](dx, dy *Tensor[T], g Window) error {
 		return err
 	}
 	runConv(opAvgPoolBack, g, n, c, h, w, oh, ow, dx.Data, dy.Data, nil)
+	return nil
+}
+
+// ConvInputGrad sets dx, an NCHW batch [N, C, H, W], to the gradient of
+// a convolution's input for the output gradient gy [N, F, OH, OW] and the
+// filters w (F rows of C·KH·KW): dx_i = col2im(wᵀ·gy_i) for each image i,
+// as GemmBatch and Col2Im compute them, with the same bits. It works
+// through the batch as many images at a time as scratch holds columns for
+// (at least one image's, C·KH·KW·OH·OW elements), so that for a small
+// scratch the columns are summed back while still in cache.
+func ConvInputGrad[T Float](dx, w, gy *Tensor[T], g Window, scratch []T) error {
+	n, c, h, wd, err := nchw("convolution input gradient", dx)
+	if err != nil {
+		return err
+	}
+	oh, ow, err := g.Out(h, wd)
+	if err != nil {
+		return err
+	}
+	ckk, l := c*g.KH*g.KW, oh*ow
+	if len(gy.Shape) != 4 || gy.Shape[0] != n || gy.Shape[2] != oh || gy.Shape[3] != ow || len(w.Data) != gy.Shape[1]*ckk {
+		return fmt.Errorf("%w: convolution input gradient %v from %v with %d filter elements and window %+v", ErrShape, dx.Shape, gy.Shape, len(w.Data), g)
+	}
+	f := gy.Shape[1]
+	per := ckk * l
+	if len(scratch) < per || per == 0 {
+		if per == 0 || n == 0 {
+			clear(dx.Data)
+			return nil
+		}
+		return fmt.Errorf("%w: convolution input gradient: scratch of %d elements, need %d", ErrShape, len(scratch), per)
+	}
+	group := min(n, len(scratch)/per)
+	for i0 := 0; i0 < n; i0 += group {
+		cnt := min(group, n-i0)
+		GemmBatch(cnt, true, false, ckk, l, f, 1, w.Data, max(ckk, 1), 0,
+			gy.Data[i0*f*l:], max(l, 1), f*l, 0, scratch, max(l, 1), per)
+		runConv(opCol2Im, g, cnt, c, h, wd, oh, ow, dx.Data[i0*c*h*wd:], scratch, nil)
+	}
+	return nil
+}
+
+// Conv2DForward sets y [N, F, OH, OW] to the convolution (without bias)
+// of the NCHW batch x with the filters w (F rows of C·KH·KW), keeping the
+// columns of every image in cols (see ColShape): cols = im2col(x) and
+// y_i = w·cols_i, as Im2Col and GemmBatch compute them, with the same
+// bits. It works through the batch group images at a time (all of them
+// for group < 1), each group's columns multiplied while still in cache.
+func Conv2DForward[T Float](y, x, w, cols *Tensor[T], g Window, group int) error {
+	n, c, h, wd, oh, ow, err := checkCols("convolution", g, x, cols)
+	if err != nil {
+		return err
+	}
+	ckk, l := c*g.KH*g.KW, oh*ow
+	f := 0
+	if ckk > 0 {
+		f = len(w.Data) / ckk
+	}
+	if len(y.Shape) != 4 || y.Shape[0] != n || y.Shape[1] != f || y.Shape[2] != oh || y.Shape[3] != ow || f*ckk != len(w.Data) {
+		return fmt.Errorf("%w: convolution of %v with %d filter elements into %v, window %+v", ErrShape, x.Shape, len(w.Data), y.Shape, g)
+	}
+	if group < 1 || group > n {
+		group = max(n, 1)
+	}
+	for i0 := 0; i0 < n; i0 += group {
+		cnt := min(group, n-i0)
+		runConv(opIm2Col, g, cnt, c, h, wd, oh, ow, x.Data[i0*c*h*wd:], cols.Data[i0*ckk*l:], nil)
+		GemmBatch(cnt, false, false, f, l, ckk, 1, w.Data, max(ckk, 1), 0,
+			cols.Data[i0*ckk*l:], max(l, 1), ckk*l, 0, y.Data[i0*f*l:], max(l, 1), f*l)
+	}
 	return nil
 }

@@ -337,3 +337,74 @@ func TestIm2ColFloat32SIMD(t *testing.T) {
 		}
 	}
 }
+
+// TestConvGrouped: Conv2DForward and ConvInputGrad give the bits of
+// Im2Col with GemmBatch and of GemmBatch with Col2Im, whatever the group
+// of images, over the test windows and LeNet-5's, float32 and float64.
+func TestConvGrouped(t *testing.T) {
+	testConvGrouped[float32](t)
+	testConvGrouped[float64](t)
+}
+
+func testConvGrouped[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 1))
+	type tc struct {
+		g             Window
+		n, c, h, w, f int
+	}
+	cases := []tc{{Window{KH: 5, KW: 5, PH: 2, PW: 2}, 5, 1, 28, 28, 6}, {Window{KH: 5, KW: 5}, 3, 6, 14, 14, 16}}
+	for _, g := range windows {
+		cases = append(cases, tc{g, 4, 3, 7, 6, 5})
+	}
+	for _, c := range cases {
+		x := randTensor[T](rng, 1, c.n, c.c, c.h, c.w)
+		shape, err := c.g.ColShape(c.n, c.c, c.h, c.w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ckk, l := shape[1], shape[2]
+		oh, ow, _ := c.g.Out(c.h, c.w)
+		wt := randTensor[T](rng, 1, c.f, ckk)
+		gy := randTensor[T](rng, 1, c.n, c.f, oh, ow)
+		// References.
+		cols := Zeros[T](shape...)
+		_ = Im2Col(cols, x, c.g)
+		y := Zeros[T](c.n, c.f, oh, ow)
+		GemmBatch(c.n, false, false, c.f, l, ckk, 1, wt.Data, ckk, 0, cols.Data, l, ckk*l, 0, y.Data, l, c.f*l)
+		dcols := Zeros[T](shape...)
+		GemmBatch(c.n, true, false, ckk, l, c.f, 1, wt.Data, ckk, 0, gy.Data, l, c.f*l, 0, dcols.Data, l, ckk*l)
+		dx := Zeros[T](x.Shape...)
+		_ = Col2Im(dx, dcols, c.g)
+		for _, group := range []int{0, 1, 2, c.n} {
+			cols2, y2 := Full(T(math.NaN()), shape...), Full(T(math.NaN()), y.Shape...)
+			if err := Conv2DForward(y2, x, wt, cols2, c.g, group); err != nil {
+				t.Fatal(err)
+			}
+			dx2 := Full(T(math.NaN()), x.Shape...)
+			scratch := make([]T, max(group, 1)*ckk*l+group) // not a whole number of images
+			if err := ConvInputGrad(dx2, wt, gy, c.g, scratch); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range []struct {
+				name      string
+				got, want []T
+			}{{"columns", cols2.Data, cols.Data}, {"output", y2.Data, y.Data}, {"input gradient", dx2.Data, dx.Data}} {
+				for i := range p.want {
+					if p.got[i] != p.want[i] {
+						t.Fatalf("%+v group %d: %s[%d] = %v, want %v", c, group, p.name, i, p.got[i], p.want[i])
+					}
+				}
+			}
+		}
+		// Shapes that do not fit, and too little scratch.
+		if Conv2DForward(Zeros[T](c.n, c.f+1, oh, ow), x, wt, cols, c.g, 0) == nil {
+			t.Fatalf("%+v: output with one filter too many accepted", c)
+		}
+		if ConvInputGrad(dx, wt, gy, c.g, make([]T, ckk*l-1)) == nil {
+			t.Fatalf("%+v: scratch short of one image accepted", c)
+		}
+		if ConvInputGrad(dx, wt, Zeros[T](c.n, c.f, oh+1, ow), c.g, make([]T, ckk*l)) == nil {
+			t.Fatalf("%+v: gradient of the wrong shape accepted", c)
+		}
+	}
+}

@@ -23,27 +23,36 @@ func check2D(dst []float32, ldd int, src []float32, lds int, rows, cols int) {
 	_ = src[(rows-1)*lds+cols-1]
 }
 
-// Col2ImRows sums kw rows of columns, each shifted one element further
-// right, into rows image rows at most 16 wide: for r < rows and
-// x < ow+kw−1, img[r·ldi + x] += cols[k·l + r·ow + x − k] for k = 0, …,
-// kw−1 in turn, over the k with 0 ≤ x − k < ow (im2col's adjoint for one
-// kernel row at stride 1 without column padding; l is the size of a row
-// of columns). It needs AVX-512 and ow+kw−1 ≤ 16, and reports false,
-// doing nothing, otherwise. Each sum is rounded as the Go loop's; it
-// panics if a slice is too short.
-func Col2ImRows(img []float32, ldi int, cols []float32, l, ow, kw, rows int) bool {
-	if ISA() != "avx512" || ow < 1 || kw < 1 || ow+kw-1 > 16 || l < ow {
+// Col2ImPlane writes one image plane of im2col's adjoint at stride 1
+// without column padding, for images at most 16 wide (w = ow+kw−1): image
+// row y is the sum, from +0, over kernel rows h and then columns k in
+// turn, of the columns cols[(h·kw + k)·l + i·ow + x − k] with i = y + ph −
+// h in [0, oh) and 0 ≤ x − k < ow (l = oh·ow, kh kernel rows, ph rows of
+// padding): the order in which col2im adds them, each image row summed in
+// a register with no read of img. It needs AVX-512 and reports false,
+// doing nothing, otherwise; it panics if a slice is too short.
+func Col2ImPlane(img []float32, h int, cols []float32, oh, ow, kh, kw, ph int) bool {
+	w := ow + kw - 1
+	if ISA() != "avx512" || ow < 1 || kw < 1 || kh < 1 || w > 16 || h < 1 || oh < 1 || ph < 0 {
 		return false
 	}
-	if rows <= 0 {
-		return true
+	l := oh * ow
+	_ = img[h*w-1]
+	_ = cols[kh*kw*l-1]
+	for y := range h {
+		// Kernel rows h with 0 ≤ y + ph − h < oh, from the first.
+		lo, hi := max(0, y+ph-oh+1), min(kh, y+ph+1)
+		var p *float32
+		n := hi - lo
+		if n > 0 {
+			p = &cols[lo*kw*l+(y+ph-lo)*ow]
+		} else {
+			n, p = 0, &cols[0]
+		}
+		// Whole-register stores run 16 − w elements into the next row,
+		// written after; the last row's store is masked.
+		col2imRowAVX512(&img[y*w], p, l, ow, kw, n, kw*l-ow, y == h-1 || len(img)-y*w < 16)
 	}
-	if ldi < 0 {
-		panic("kernel: Col2ImRows: negative leading dimension")
-	}
-	_ = img[(rows-1)*ldi+ow+kw-2]
-	_ = cols[(kw-1)*l+rows*ow-1]
-	col2imRowsAVX512(&img[0], ldi, &cols[0], l, ow, kw, rows)
 	return true
 }
 

@@ -49,38 +49,31 @@ copy2DAVX512done:
 	VZEROUPPER
 	RET
 
-// func col2imRowsAVX512(img *float32, ldi int, cols *float32, l, ow, kw, rows int)
-// For r < rows and x < ow+kw−1 (at most 16): img[r·ldi + x] +=
-// cols[k·l + r·ow + x − k] for k = 0, 1, …, kw−1 in turn, over the k with
-// 0 ≤ x − k < ow: each image row is summed in a register, the row of
-// columns shifted into place by a masked load.
-TEXT ·col2imRowsAVX512(SB), NOSPLIT, $0-56
-	MOVQ img+0(FP), DI
-	MOVQ ldi+8(FP), R12
-	SHLQ $2, R12
-	MOVQ cols+16(FP), AX
-	MOVQ l+24(FP), R8
+// func col2imRowAVX512(dst *float32, cols *float32, l, ow, kw, nkh, step int, last bool)
+// One image row of x < ow+kw−1 ≤ 16 elements: dst[x] = the sum, from +0,
+// over kernel rows h < nkh and then k < kw in turn, of
+// cols[h·step + k·l + x − k] where 0 ≤ x − k < ow, each row of columns
+// shifted into place by a masked load. The store is a whole register
+// (writing 16 elements) unless last is set.
+TEXT ·col2imRowAVX512(SB), NOSPLIT, $0-57
+	MOVQ dst+0(FP), DI
+	MOVQ cols+8(FP), AX
+	MOVQ l+16(FP), R8
 	DECQ R8
 	SHLQ $2, R8
-	MOVQ ow+32(FP), R9
-	MOVQ kw+40(FP), R10
-	MOVQ rows+48(FP), R11
-	MOVQ R9, CX
-	ADDQ R10, CX
-	DECQ CX
-	MOVQ $1, BX
-	SHLQ CX, BX
-	DECQ BX
-	KMOVW BX, K2
+	MOVQ ow+24(FP), R9
+	MOVQ kw+32(FP), R10
+	MOVQ nkh+40(FP), R11
+	MOVQ step+48(FP), R12
+	SHLQ $2, R12
 	MOVQ R9, CX
 	MOVQ $1, R13
 	SHLQ CX, R13
 	DECQ R13
-	SHLQ $2, R9
+	VXORPS Z0, Z0, Z0
 	TESTQ R11, R11
-	JLE c2rdone
-c2rrow:
-	VMOVUPS.Z (DI), K2, Z0
+	JLE c2rstore
+c2rkh:
 	MOVQ AX, DX
 	MOVQ R13, BX
 	MOVQ R10, CX
@@ -92,12 +85,25 @@ c2rk:
 	SHLQ $1, BX
 	DECQ CX
 	JNZ c2rk
-	VMOVUPS Z0, K2, (DI)
-	ADDQ R12, DI
-	ADDQ R9, AX
+	ADDQ R12, AX
 	DECQ R11
-	JNZ c2rrow
-c2rdone:
+	JNZ c2rkh
+c2rstore:
+	MOVBQZX last+56(FP), CX
+	TESTQ CX, CX
+	JNZ c2rlast
+	VMOVUPS Z0, (DI)
+	VZEROUPPER
+	RET
+c2rlast:
+	MOVQ R9, CX
+	ADDQ R10, CX
+	DECQ CX
+	MOVQ $1, BX
+	SHLQ CX, BX
+	DECQ BX
+	KMOVW BX, K2
+	VMOVUPS Z0, K2, (DI)
 	VZEROUPPER
 	RET
 

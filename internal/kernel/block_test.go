@@ -40,43 +40,52 @@ func TestCopy2D(t *testing.T) {
 	}
 }
 
-// TestCol2ImRows against the Go loop, bit for bit, including the order of
-// the sums.
-func TestCol2ImRows(t *testing.T) {
+// TestCol2ImPlane against the Go loop of col2im, bit for bit, including
+// the order of the sums, with and without row padding.
+func TestCol2ImPlane(t *testing.T) {
 	if ISA() != "avx512" {
 		t.Skip("no AVX-512")
 	}
 	rng := rand.New(rand.NewPCG(4, 5))
-	for _, c := range []struct{ ow, kw, rows, extra int }{{10, 5, 10, 0}, {1, 1, 1, 0}, {16, 1, 3, 2}, {1, 16, 2, 1}, {7, 3, 0, 0}, {12, 5, 4, 3}} {
-		w := c.ow + c.kw - 1
-		ldi, l := w+c.extra, max(c.rows, 1)*c.ow+c.extra
-		cols := make([]float32, c.kw*l)
+	for _, c := range []struct{ h, kh, kw, ph int }{{14, 5, 5, 0}, {1, 1, 1, 0}, {16, 1, 1, 0}, {3, 3, 16, 1}, {7, 3, 3, 2}, {12, 5, 5, 2}, {5, 2, 4, 3}} {
+		oh := c.h + 2*c.ph - c.kh + 1
+		w := 16 - (c.h % 7) // various widths ≤ 16
+		ow := w - c.kw + 1
+		if oh < 1 || ow < 1 {
+			continue
+		}
+		l := oh * ow
+		cols := make([]float32, c.kh*c.kw*l)
 		for i := range cols {
 			cols[i] = float32(rng.NormFloat64() * 1e3)
 		}
-		img := make([]float32, max(c.rows, 1)*ldi+3)
+		img := make([]float32, c.h*w+20)
 		for i := range img {
 			img[i] = float32(rng.NormFloat64())
 		}
 		want := append([]float32(nil), img...)
-		for k := range c.kw {
-			for r := range c.rows {
-				for x := k; x < k+c.ow; x++ {
-					want[r*ldi+x] += cols[k*l+r*c.ow+x-k]
+		clear(want[:c.h*w])
+		for h := range c.kh {
+			for k := range c.kw {
+				for i := range oh {
+					y := i - c.ph + h
+					if y < 0 || y >= c.h {
+						continue
+					}
+					for j := range ow {
+						want[y*w+j+k] += cols[(h*c.kw+k)*l+i*ow+j]
+					}
 				}
 			}
 		}
-		if !Col2ImRows(img, ldi, cols, l, c.ow, c.kw, c.rows) {
+		if !Col2ImPlane(img[:c.h*w], c.h, cols, oh, ow, c.kh, c.kw, c.ph) {
 			t.Fatalf("%+v: did not run", c)
 		}
 		for i := range img {
 			if img[i] != want[i] {
-				t.Fatalf("%+v: img[%d] = %v, want %v", c, i, img[i], want[i])
+				t.Fatalf("%+v w %d: img[%d] = %v, want %v", c, w, i, img[i], want[i])
 			}
 		}
-	}
-	if Col2ImRows(make([]float32, 20), 20, make([]float32, 20), 20, 10, 8, 1) {
-		t.Fatal("ran on rows wider than 16")
 	}
 }
 

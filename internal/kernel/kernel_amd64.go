@@ -84,7 +84,7 @@ func addConstAVX512(dst, x []float32, s float32)
 func copy2DAVX512(dst *float32, ldd int, src *float32, lds int, rows, cols int)
 
 //go:noescape
-func col2imRowsAVX512(img *float32, ldi int, cols *float32, l, ow, kw, rows int)
+func col2imRowAVX512(dst *float32, cols *float32, l, ow, kw, nkh, step int, last bool)
 
 //go:noescape
 func im2colRowsAVX512(dst *float32, ldd int, src *float32, lds, rows, shift int, masks *[4]uint16)
