@@ -10,9 +10,9 @@ import (
 // convGroupBytes bounds the columns a convolution makes at a time.
 const convGroupBytes = 256 << 10
 
-// convGroup is how many images of n, with per columns each, a convolution
-// handles at a time: as many as fit in convGroupBytes, but at least two a
-// core. It never changes a result.
+// convGroup is how many images of n, with per column elements each, a
+// convolution handles at a time: as many as fit in convGroupBytes, but at
+// least two a core. It never changes a result.
 func convGroup[T tensor.Float](n, per int) int {
 	var z T
 	return max(1, min(n, max(2*parallel.Threads(), convGroupBytes/max(1, per*int(unsafe.Sizeof(z))))))
@@ -24,10 +24,11 @@ func convGroup[T tensor.Float](n, per int) int {
 // padding; its KH and KW may be left zero (they are the filters') or must
 // equal them.
 //
-// It runs as im2col and a batch of matrix products, one per image, packed
-// and computed together (tensor.GemmBatch); the backward pass uses the
-// saved columns for the filter gradient and col2im for the input
-// gradient. Convolution is bilinear, and its two adjoints (the input
+// It runs as im2col and a matrix product per image, a few images at a
+// time so their columns stay in cache (tensor.Conv2DForward); the
+// backward pass makes the columns again for the filter gradient
+// (tensor.ConvWeightGrad) and sums the input gradient's back by col2im
+// (tensor.ConvInputGrad), nothing the size of the batch's columns kept. Convolution is bilinear, and its two adjoints (the input
 // gradient, a transposed convolution, and the filter gradient) are
 // operations of their own, so derivatives of every order are exact.
 func (g *Graph[T]) Conv2d(x, w, b *Var[T], win tensor.Window) *Var[T] {
@@ -67,11 +68,13 @@ func (g *Graph[T]) conv(x, w *Var[T], win tensor.Window) *Var[T] {
 	n, ckk := xs[0], xs[1]*win.KH*win.KW
 	oh, ow, _ := win.Out(xs[2], xs[3])
 	l := oh * ow
-	cols := g.alloc(n, ckk, l)
+	// The columns of a few images at a time, multiplied while in cache;
+	// the filter gradient makes them again.
+	cols := g.alloc(convGroup[T](n, ckk*l), ckk, l)
 	y := g.alloc(n, f, oh, ow)
-	_ = tensor.Conv2DForward(&y.Value, &x.Value, &w.Value, &cols.Value, win, convGroup[T](n, ckk*l))
+	_ = tensor.Conv2DForward(&y.Value, &x.Value, &w.Value, win, cols.Value.Data)
 	if nd := g.record(opConv, y, x, w, nil); nd != nil {
-		nd.win, nd.aux = win, cols
+		nd.win = win
 	}
 	return y
 }
@@ -92,24 +95,20 @@ func (g *Graph[T]) convInput(gy, w *Var[T], win tensor.Window, xShape []int) *Va
 }
 
 // convWeight computes B(gy, x), the gradient of C(x, w) with respect to
-// w: Σᵢ gyᵢ·colsᵢᵀ. cols are x's columns when already at hand (nil: made
-// here). wShape is w's shape.
-func (g *Graph[T]) convWeight(gy, x, cols *Var[T], win tensor.Window, wShape []int, dst []T, beta T) *Var[T] {
+// w: Σᵢ gyᵢ·colsᵢᵀ, the columns made a few images at a time. wShape is
+// w's shape. With dst it adds beta·dst and writes there, recording
+// nothing.
+func (g *Graph[T]) convWeight(gy, x *Var[T], win tensor.Window, wShape []int, dst []T, beta T) *Var[T] {
 	xs := x.Value.Shape
-	f, n, ckk := wShape[0], xs[0], xs[1]*win.KH*win.KW
+	n, ckk := xs[0], xs[1]*win.KH*win.KW
 	l := gy.Value.Shape[2] * gy.Value.Shape[3]
-	if cols == nil {
-		cols = g.alloc(n, ckk, l)
-		_ = tensor.Im2Col(&cols.Value, &x.Value, win)
-	}
 	var dw *Var[T]
 	if dst == nil {
 		dw = g.alloc(wShape...)
 		dst, beta = dw.Value.Data, 0
 	}
-	// Summed over the images: dot products along the output positions.
-	tensor.GemmSumNT(n, f, ckk, l, 1, gy.Value.Data, max(l, 1), f*l,
-		cols.Value.Data, max(l, 1), ckk*l, beta, dst, max(ckk, 1))
+	cols := g.alloc(convGroup[T](n, ckk*l), ckk, l)
+	_ = tensor.ConvWeightGrad(dst, beta, &x.Value, &gy.Value, win, cols.Value.Data)
 	if dw != nil {
 		if nd := g.record(opConvWeight, dw, gy, x, nil); nd != nil {
 			nd.win = win
@@ -125,9 +124,9 @@ func (g *Graph[T]) bwConv(n *node[T], gy *Var[T]) {
 	case opConv: // a = x, b = w
 		if b.req {
 			if sink := g.leafSink(b); sink != nil {
-				g.convWeight(gy, a, n.aux, win, b.Value.Shape, sink.Data, 1)
+				g.convWeight(gy, a, win, b.Value.Shape, sink.Data, 1)
 			} else {
-				g.accum(b, g.convWeight(gy, a, n.aux, win, b.Value.Shape, nil, 0))
+				g.accum(b, g.convWeight(gy, a, win, b.Value.Shape, nil, 0))
 			}
 		}
 		if a.req {
@@ -138,7 +137,7 @@ func (g *Graph[T]) bwConv(n *node[T], gy *Var[T]) {
 			g.accum(a, g.conv(gy, b, win))
 		}
 		if b.req {
-			g.accum(b, g.convWeight(a, gy, nil, win, b.Value.Shape, nil, 0))
+			g.accum(b, g.convWeight(a, gy, win, b.Value.Shape, nil, 0))
 		}
 	case opConvWeight: // B(a = gy₀, b = x), result shaped like w
 		if a.req {

@@ -565,14 +565,14 @@ func ConvInputGrad[T Float](dx, w, gy *Tensor[T], g Window, scratch []T) error {
 	}
 	f := gy.Shape[1]
 	per := ckk * l
-	if len(scratch) < per || per == 0 {
-		if per == 0 || n == 0 {
-			clear(dx.Data)
-			return nil
-		}
-		return fmt.Errorf("%w: convolution input gradient: scratch of %d elements, need %d", ErrShape, len(scratch), per)
+	group, err := convScratch("convolution input gradient", n, per, len(scratch))
+	if err != nil {
+		return err
 	}
-	group := min(n, len(scratch)/per)
+	if group == 0 {
+		clear(dx.Data)
+		return nil
+	}
 	for i0 := 0; i0 < n; i0 += group {
 		cnt := min(group, n-i0)
 		GemmBatch(cnt, true, false, ckk, l, f, 1, w.Data, max(ckk, 1), 0,
@@ -583,13 +583,18 @@ func ConvInputGrad[T Float](dx, w, gy *Tensor[T], g Window, scratch []T) error {
 }
 
 // Conv2DForward sets y [N, F, OH, OW] to the convolution (without bias)
-// of the NCHW batch x with the filters w (F rows of C·KH·KW), keeping the
-// columns of every image in cols (see ColShape): cols = im2col(x) and
-// y_i = w·cols_i, as Im2Col and GemmBatch compute them, with the same
-// bits. It works through the batch group images at a time (all of them
-// for group < 1), each group's columns multiplied while still in cache.
-func Conv2DForward[T Float](y, x, w, cols *Tensor[T], g Window, group int) error {
-	n, c, h, wd, oh, ow, err := checkCols("convolution", g, x, cols)
+// of the NCHW batch x with the filters w (F rows of C·KH·KW): y_i =
+// w·im2col(x_i), as Im2Col and GemmBatch compute it, with the same bits.
+// It works through the batch as many images at a time as cols holds
+// columns for (at least one image's, C·KH·KW·OH·OW elements), each
+// group's columns multiplied while still in cache; with room for the whole
+// batch, cols ends up holding Im2Col's result.
+func Conv2DForward[T Float](y, x, w *Tensor[T], g Window, cols []T) error {
+	n, c, h, wd, err := nchw("convolution", x)
+	if err != nil {
+		return err
+	}
+	oh, ow, err := g.Out(h, wd)
 	if err != nil {
 		return err
 	}
@@ -601,14 +606,70 @@ func Conv2DForward[T Float](y, x, w, cols *Tensor[T], g Window, group int) error
 	if len(y.Shape) != 4 || y.Shape[0] != n || y.Shape[1] != f || y.Shape[2] != oh || y.Shape[3] != ow || f*ckk != len(w.Data) {
 		return fmt.Errorf("%w: convolution of %v with %d filter elements into %v, window %+v", ErrShape, x.Shape, len(w.Data), y.Shape, g)
 	}
-	if group < 1 || group > n {
-		group = max(n, 1)
+	group, err := convScratch("convolution", n, ckk*l, len(cols))
+	if err != nil {
+		return err
+	}
+	if group == 0 {
+		clear(y.Data)
+		return nil
 	}
 	for i0 := 0; i0 < n; i0 += group {
 		cnt := min(group, n-i0)
-		runConv(opIm2Col, g, cnt, c, h, wd, oh, ow, x.Data[i0*c*h*wd:], cols.Data[i0*ckk*l:], nil)
+		runConv(opIm2Col, g, cnt, c, h, wd, oh, ow, x.Data[i0*c*h*wd:], cols, nil)
 		GemmBatch(cnt, false, false, f, l, ckk, 1, w.Data, max(ckk, 1), 0,
-			cols.Data[i0*ckk*l:], max(l, 1), ckk*l, 0, y.Data[i0*f*l:], max(l, 1), f*l)
+			cols, max(l, 1), ckk*l, 0, y.Data[i0*f*l:], max(l, 1), f*l)
 	}
+	return nil
+}
+
+// convScratch returns how many images of per column elements a scratch
+// buffer of size elements holds, at most n (0 when there is nothing to
+// compute), or an error when it holds none.
+func convScratch(name string, n, per, size int) (int, error) {
+	if n == 0 || per == 0 {
+		return 0, nil
+	}
+	if size < per {
+		return 0, fmt.Errorf("%w: %s: scratch of %d elements, need %d for one image's columns", ErrShape, name, size, per)
+	}
+	return min(n, size/per), nil
+}
+
+// ConvWeightGrad sets dw (F rows of C·KH·KW) to beta·dw + Σ_i
+// gy_i·im2col(x_i)ᵀ, the gradient of a convolution's filters for the
+// NCHW batch x and the output gradient gy [N, F, OH, OW] (beta == 0: dw
+// is not read). It makes the columns as many images at a time as scratch
+// holds (at least one image's), summed as they come: the result is
+// GemmSumNT's over Im2Col's columns, to the bit, whatever the group.
+func ConvWeightGrad[T Float](dw []T, beta T, x, gy *Tensor[T], g Window, scratch []T) error {
+	n, c, h, wd, err := nchw("convolution filter gradient", x)
+	if err != nil {
+		return err
+	}
+	oh, ow, err := g.Out(h, wd)
+	if err != nil {
+		return err
+	}
+	ckk, l := c*g.KH*g.KW, oh*ow
+	if len(gy.Shape) != 4 || gy.Shape[0] != n || gy.Shape[2] != oh || gy.Shape[3] != ow || len(dw) != gy.Shape[1]*ckk {
+		return fmt.Errorf("%w: convolution filter gradient of %d elements from %v and %v, window %+v", ErrShape, len(dw), x.Shape, gy.Shape, g)
+	}
+	f := gy.Shape[1]
+	group, err := convScratch("convolution filter gradient", n, ckk*l, len(scratch))
+	if err != nil {
+		return err
+	}
+	if group == 0 {
+		scaleMat(1, len(dw), beta, dw, max(len(dw), 1))
+		return nil
+	}
+	sum := beginSumNT(f, ckk, l, 1, beta, dw, max(ckk, 1))
+	for i0 := 0; i0 < n; i0 += group {
+		cnt := min(group, n-i0)
+		runConv(opIm2Col, g, cnt, c, h, wd, oh, ow, x.Data[i0*c*h*wd:], scratch, nil)
+		sum.add(cnt, gy.Data[i0*f*l:], max(l, 1), f*l, scratch, max(l, 1), ckk*l)
+	}
+	sum.finish()
 	return nil
 }

@@ -340,7 +340,8 @@ func TestIm2ColFloat32SIMD(t *testing.T) {
 
 // TestConvGrouped: Conv2DForward and ConvInputGrad give the bits of
 // Im2Col with GemmBatch and of GemmBatch with Col2Im, whatever the group
-// of images, over the test windows and LeNet-5's, float32 and float64.
+// of images, and ConvWeightGrad those of Im2Col with GemmSumNT, over the
+// test windows and LeNet-5's, float32 and float64.
 func TestConvGrouped(t *testing.T) {
 	testConvGrouped[float32](t)
 	testConvGrouped[float64](t)
@@ -375,30 +376,63 @@ func testConvGrouped[T Float](t *testing.T) {
 		GemmBatch(c.n, true, false, ckk, l, c.f, 1, wt.Data, ckk, 0, gy.Data, l, c.f*l, 0, dcols.Data, l, ckk*l)
 		dx := Zeros[T](x.Shape...)
 		_ = Col2Im(dx, dcols, c.g)
-		for _, group := range []int{0, 1, 2, c.n} {
-			cols2, y2 := Full(T(math.NaN()), shape...), Full(T(math.NaN()), y.Shape...)
-			if err := Conv2DForward(y2, x, wt, cols2, c.g, group); err != nil {
+		dw0 := randTensor[T](rng, 1, c.f, ckk)
+		dw := append([]T(nil), dw0.Data...)
+		GemmSumNT(c.n, c.f, ckk, l, 1, gy.Data, l, c.f*l, cols.Data, l, ckk*l, 0.5, dw, ckk)
+		for _, group := range []int{1, 2, c.n} {
+			y2 := Full(T(math.NaN()), y.Shape...)
+			scratch := make([]T, group*ckk*l+group) // not a whole number of images
+			for i := range scratch {
+				scratch[i] = T(math.NaN())
+			}
+			if err := Conv2DForward(y2, x, wt, c.g, scratch); err != nil {
 				t.Fatal(err)
 			}
+			checks := []struct {
+				name      string
+				got, want []T
+			}{{"output", y2.Data, y.Data}}
+			if group == c.n {
+				checks = append(checks, struct {
+					name      string
+					got, want []T
+				}{"columns", append([]T(nil), scratch[:len(cols.Data)]...), cols.Data})
+			}
 			dx2 := Full(T(math.NaN()), x.Shape...)
-			scratch := make([]T, max(group, 1)*ckk*l+group) // not a whole number of images
 			if err := ConvInputGrad(dx2, wt, gy, c.g, scratch); err != nil {
 				t.Fatal(err)
 			}
-			for _, p := range []struct {
+			checks = append(checks, struct {
 				name      string
 				got, want []T
-			}{{"columns", cols2.Data, cols.Data}, {"output", y2.Data, y.Data}, {"input gradient", dx2.Data, dx.Data}} {
+			}{"input gradient", dx2.Data, dx.Data})
+			for _, p := range checks {
 				for i := range p.want {
 					if p.got[i] != p.want[i] {
 						t.Fatalf("%+v group %d: %s[%d] = %v, want %v", c, group, p.name, i, p.got[i], p.want[i])
 					}
 				}
 			}
+			// The filter gradient: GemmSumNT's bits.
+			dw2 := append([]T(nil), dw0.Data...)
+			if err := ConvWeightGrad(dw2, 0.5, x, gy, c.g, scratch); err != nil {
+				t.Fatal(err)
+			}
+			for i := range dw {
+				if dw2[i] != dw[i] {
+					t.Fatalf("%+v group %d: filter gradient[%d] = %v, want %v", c, group, i, dw2[i], dw[i])
+				}
+			}
 		}
 		// Shapes that do not fit, and too little scratch.
-		if Conv2DForward(Zeros[T](c.n, c.f+1, oh, ow), x, wt, cols, c.g, 0) == nil {
+		if Conv2DForward(Zeros[T](c.n, c.f+1, oh, ow), x, wt, c.g, cols.Data) == nil {
 			t.Fatalf("%+v: output with one filter too many accepted", c)
+		}
+		if Conv2DForward(y, x, wt, c.g, make([]T, ckk*l-1)) == nil {
+			t.Fatalf("%+v: scratch short of one image accepted", c)
+		}
+		if ConvWeightGrad(make([]T, c.f*ckk+1), 0, x, gy, c.g, cols.Data) == nil {
+			t.Fatalf("%+v: filter gradient of the wrong size accepted", c)
 		}
 		if ConvInputGrad(dx, wt, gy, c.g, make([]T, ckk*l-1)) == nil {
 			t.Fatalf("%+v: scratch short of one image accepted", c)

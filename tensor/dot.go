@@ -23,36 +23,88 @@ import (
 // products too small for the kernel's 3×8 block. Either way the result
 // does not depend on the thread count. GemmSumNT panics as GemmBatch does.
 func GemmSumNT[T Float](count, m, n, k int, alpha T, a []T, lda, strideA int, b []T, ldb, strideB int, beta T, c []T, ldc int) {
-	if unsafe.Sizeof(alpha) != 4 || kernel.ISA() != "avx512" || m < kernel.DotRows || n < kernel.DotCols ||
-		k == 0 || count <= 0 || alpha == 0 || strideA < 0 || strideB < 0 {
-		GemmBatch(count, false, true, m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c, ldc, 0)
+	s := beginSumNT(m, n, k, alpha, beta, c, ldc)
+	s.add(count, a, lda, strideA, b, ldb, strideB)
+	s.finish()
+}
+
+// sumNT is a GemmSumNT whose products arrive in groups: begin, add each
+// group in turn, finish. The result is GemmSumNT's over all the products
+// at once, to the bit.
+type sumNT[T Float] struct {
+	m, n, k     int
+	alpha, beta T
+	c           []T
+	ldc         int
+	t           *dotTask // nil: GemmBatch
+	started     bool     // a group has been added (GemmBatch path)
+}
+
+func beginSumNT[T Float](m, n, k int, alpha, beta T, c []T, ldc int) sumNT[T] {
+	s := sumNT[T]{m: m, n: n, k: k, alpha: alpha, beta: beta, c: c, ldc: ldc}
+	if unsafe.Sizeof(alpha) != 4 || kernel.ISA() != "avx512" || m < kernel.DotRows || n < kernel.DotCols || k == 0 || alpha == 0 {
+		return s
+	}
+	checkMat("C", false, m, n, c, ldc)
+	t := dotPool.Get().(*dotTask)
+	t.m, t.n, t.k = m, n, k
+	t.colBlocks = (n + kernel.DotCols - 1) / kernel.DotCols
+	t.blocks = (m + kernel.DotRows - 1) / kernel.DotRows * t.colBlocks
+	if need := t.blocks * dotAcc; len(t.acc) < need {
+		t.acc = make([]float32, need)
+	}
+	clear(t.acc[:t.blocks*dotAcc])
+	s.t = t
+	return s
+}
+
+// add adds count products to the sum.
+func (s *sumNT[T]) add(count int, a []T, lda, strideA int, b []T, ldb, strideB int) {
+	if count < 0 || strideA < 0 || strideB < 0 {
+		panic("tensor: GemmSumNT: negative count or stride")
+	}
+	if s.t == nil {
+		beta := s.beta
+		if s.started {
+			beta = 1
+		}
+		if count > 0 || !s.started {
+			GemmBatch(count, false, true, s.m, s.n, s.k, s.alpha, a, lda, strideA, b, ldb, strideB, beta, s.c, s.ldc, 0)
+			s.started = true
+		}
+		return
+	}
+	if count == 0 {
 		return
 	}
 	last := count - 1
-	checkMat("A", false, m, k, a[min(last*strideA, len(a)):], lda)
-	checkMat("B", false, n, k, b[min(last*strideB, len(b)):], ldb)
-	checkMat("C", false, m, n, c, ldc)
-	t := dotPool.Get().(*dotTask)
-	t.count, t.m, t.n, t.k = count, m, n, k
+	checkMat("A", false, s.m, s.k, a[min(last*strideA, len(a)):], lda)
+	checkMat("B", false, s.n, s.k, b[min(last*strideB, len(b)):], ldb)
+	t := s.t
+	t.count = count
 	t.a, t.lda, t.sA = as[float32](a), lda, strideA
 	t.b, t.ldb, t.sB = as[float32](b), ldb, strideB
-	t.c, t.ldc = as[float32](c), ldc
-	t.alpha, t.beta = conv[float32](alpha), conv[float32](beta)
-	t.colBlocks = (n + kernel.DotCols - 1) / kernel.DotCols
-	blocks := (m + kernel.DotRows - 1) / kernel.DotRows * t.colBlocks
-	if need := blocks * dotAcc; len(t.acc) < need {
-		t.acc = make([]float32, need)
+	t.finish = false
+	t.run()
+	t.a, t.b = nil, nil
+}
+
+// finish stores C.
+func (s *sumNT[T]) finish() {
+	if s.t == nil {
+		if !s.started {
+			GemmBatch(0, false, true, s.m, s.n, s.k, s.alpha, nil, max(s.k, 1), 0, nil, max(s.k, 1), 0, s.beta, s.c, s.ldc, 0)
+		}
+		return
 	}
-	// A chunk runs its blocks image by image, so an image's rows are read
-	// from memory once a chunk: as few chunks as keep the cores busy.
-	th := parallel.Threads()
-	grain := (blocks + 2*th - 1) / (2 * th)
-	if th == 1 {
-		grain = blocks
-	}
-	parallel.Run(blocks, max(1, grain), t)
-	t.a, t.b, t.c = nil, nil, nil
+	t := s.t
+	t.c, t.ldc = as[float32](s.c), s.ldc
+	t.alpha, t.beta = conv[float32](s.alpha), conv[float32](s.beta)
+	t.finish = true
+	t.run()
+	t.c = nil
 	dotPool.Put(t)
+	s.t = nil
 }
 
 const (
@@ -68,7 +120,8 @@ var dotPool = sync.Pool{New: func() any { return new(dotTask) }}
 // [3·rb, 3·rb+3) and columns [8·cb, 8·cb+8) of C, a last block that would
 // stick out being moved back inside C (its rows or columns also computed
 // by the block before, which keeps them: each element is stored by one
-// block).
+// block). Its accumulators persist from one group of products to the
+// next; finish sums their lanes into C.
 type dotTask struct {
 	count, m, n, k int
 	a, b, c        []float32
@@ -76,7 +129,21 @@ type dotTask struct {
 	sA, sB         int
 	alpha, beta    float32
 	colBlocks      int
+	blocks         int
 	acc            []float32
+	finish         bool
+}
+
+// run runs the blocks over the cores. A chunk runs its blocks image by
+// image, so an image's rows are read from memory once a chunk: as few
+// chunks as keep the cores busy.
+func (t *dotTask) run() {
+	th := parallel.Threads()
+	grain := (t.blocks + 2*th - 1) / (2 * th)
+	if th == 1 {
+		grain = t.blocks
+	}
+	parallel.Run(t.blocks, max(1, grain), t)
 }
 
 // origin returns where block blk's kernel starts in C.
@@ -85,10 +152,13 @@ func (t *dotTask) origin(blk int) (r0, q0 int) {
 	return min(rb*kernel.DotRows, t.m-kernel.DotRows), min(cb*kernel.DotCols, t.n-kernel.DotCols)
 }
 
-// Run computes blocks [lo, hi).
+// Run accumulates the current products into blocks [lo, hi), or stores
+// them when finishing.
 func (t *dotTask) Run(lo, hi int) {
-	acc := t.acc[lo*dotAcc : hi*dotAcc]
-	clear(acc)
+	if t.finish {
+		t.store(lo, hi)
+		return
+	}
 	// Groups of images whose rows of B stay in L2 while every block of
 	// the chunk reads them (the grouping does not change the sums).
 	group := max(1, dotGroupBytes/(4*t.n*t.k))
@@ -101,6 +171,10 @@ func (t *dotTask) Run(lo, hi int) {
 				(*[dotAcc]float32)(t.acc[blk*dotAcc:(blk+1)*dotAcc]))
 		}
 	}
+}
+
+// store sums the lanes of blocks [lo, hi) into C.
+func (t *dotTask) store(lo, hi int) {
 	for blk := lo; blk < hi; blk++ {
 		r0, q0 := t.origin(blk)
 		rb, cb := blk/t.colBlocks, blk%t.colBlocks
