@@ -76,37 +76,27 @@ func Im2ColRows(dst, src []float32, lds, rows, shift, ow, jlo, jhi int) bool {
 	}
 	_ = dst[rows*ow-1]
 	var m [4]uint16
+	sp, sh := &dst[0], 0 // read nothing when no column lies in the image
 	if jhi > jlo {
 		_ = src[jlo+shift]
 		_ = src[(rows-1)*lds+jhi-1+shift]
 		load := uint32(1)<<jhi - uint32(1)<<jlo // 1<<32 is 0
 		m[0], m[1] = uint16(load), uint16(load>>16)
+		sp, sh = &src[0], shift
 	}
+	store := uint32(1)<<ow - 1
+	m[2], m[3] = uint16(store), uint16(store>>16)
 	width := 16
 	if ow > 16 {
-		m[3], width = 1, 32
+		width = 32
 	}
-	// The kernel's whole-register stores run past a row's ow columns into
-	// the next row, written after; the last row is written here, and so is
-	// any whose stores would run past rows·ow.
+	// Whole-register stores run past a row's ow columns into the next
+	// row, written after; the last row, and any whose stores would run
+	// past rows·ow, is stored under a mask.
 	full := 0
 	if rows*ow >= width {
 		full = min(rows-1, (rows*ow-width)/ow+1)
 	}
-	if full > 0 {
-		sp, sh := &dst[0], 0 // read nothing when no column lies in the image
-		if jhi > jlo {
-			sp, sh = &src[0], shift
-		}
-		im2colRowsAVX512(&dst[0], ow, sp, lds, full, sh, &m)
-	}
-	for r := full; r < rows; r++ {
-		d := dst[r*ow : (r+1)*ow]
-		clear(d[:jlo])
-		clear(d[max(jhi, jlo):])
-		if jhi > jlo {
-			copy(d[jlo:jhi], src[r*lds+jlo+shift:])
-		}
-	}
+	im2colRowsAVX512(&dst[0], ow, sp, lds, rows, sh, &m, full, width == 32)
 	return true
 }

@@ -107,39 +107,57 @@ c2rlast:
 	VZEROUPPER
 	RET
 
-// func im2colRowsAVX512(dst *float32, ldd int, src *float32, lds, rows, shift int, masks *[4]uint16)
+// func im2colRowsAVX512(dst *float32, ldd int, src *float32, lds, rows, shift int, masks *[4]uint16, full int, wide bool)
 // For r < rows: dst[r·ldd + x] = src[r·lds + x + shift] where bit x of the
 // load masks (masks[0], then masks[1] for x ≥ 16) is set, else 0, for
-// x < 16 when masks[3] is 0, else x < 32: whole-register stores (masked
-// stores are slow on some cores), so a row may write past its ow columns
-// into the next, which the caller writes after.
-TEXT ·im2colRowsAVX512(SB), NOSPLIT, $0-56
+// x < 16, or x < 32 when wide. The first full rows are stored as whole
+// registers (masked stores are slow on some cores), running past the
+// row's columns into the next row, which the caller writes after; the
+// rest under the store masks (masks[2], masks[3]).
+TEXT ·im2colRowsAVX512(SB), NOSPLIT, $0-65
 	MOVQ dst+0(FP), DI
 	MOVQ ldd+8(FP), R8
 	SHLQ $2, R8
 	MOVQ src+16(FP), SI
 	MOVQ lds+24(FP), R9
 	SHLQ $2, R9
-	MOVQ rows+32(FP), R10
+	MOVQ rows+32(FP), R11
 	MOVQ shift+40(FP), AX
 	LEAQ (SI)(AX*4), SI
 	MOVQ masks+48(FP), AX
 	KMOVW (AX), K1
 	KMOVW 2(AX), K2
-	MOVWQZX 6(AX), BX
-	TESTQ R10, R10
-	JLE i2rdone
+	KMOVW 4(AX), K3
+	KMOVW 6(AX), K4
+	MOVQ full+56(FP), R10
+	SUBQ R10, R11 // masked rows
+	MOVBQZX wide+64(FP), BX
 	TESTQ BX, BX
-	JNZ i2rrow32
-i2rrow16:
+	JNZ i2r32
+	TESTQ R10, R10
+	JLE i2r16m
+i2r16:
 	VMOVUPS.Z (SI), K1, Z0
 	VMOVUPS Z0, (DI)
 	ADDQ R9, SI
 	ADDQ R8, DI
 	DECQ R10
-	JNZ i2rrow16
+	JNZ i2r16
+i2r16m:
+	TESTQ R11, R11
+	JLE i2rdone
+i2r16mloop:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS Z0, K3, (DI)
+	ADDQ R9, SI
+	ADDQ R8, DI
+	DECQ R11
+	JNZ i2r16mloop
 	JMP i2rdone
-i2rrow32:
+i2r32:
+	TESTQ R10, R10
+	JLE i2r32m
+i2r32loop:
 	VMOVUPS.Z (SI), K1, Z0
 	VMOVUPS.Z 64(SI), K2, Z1
 	VMOVUPS Z0, (DI)
@@ -147,7 +165,19 @@ i2rrow32:
 	ADDQ R9, SI
 	ADDQ R8, DI
 	DECQ R10
-	JNZ i2rrow32
+	JNZ i2r32loop
+i2r32m:
+	TESTQ R11, R11
+	JLE i2rdone
+i2r32mloop:
+	VMOVUPS.Z (SI), K1, Z0
+	VMOVUPS.Z 64(SI), K2, Z1
+	VMOVUPS Z0, K3, (DI)
+	VMOVUPS Z1, K4, 64(DI)
+	ADDQ R9, SI
+	ADDQ R8, DI
+	DECQ R11
+	JNZ i2r32mloop
 i2rdone:
 	VZEROUPPER
 	RET

@@ -44,7 +44,7 @@ func copy2DAVX512(dst *float32, ldd int, src *float32, lds int, rows, cols int) 
 
 func col2imRowAVX512(dst *float32, cols *float32, l, ow, kw, nkh, step int, last bool) {}
 
-func im2colRowsAVX512(dst *float32, ldd int, src *float32, lds, rows, shift int, masks *[4]uint16) {
+func im2colRowsAVX512(dst *float32, ldd int, src *float32, lds, rows, shift int, masks *[4]uint16, full int, wide bool) {
 }
 
 func maxPool2AVX512(src *float32, w int, out *float32, idx *int, ow, rows int, masks *[2]uint16) (nan bool) {
