@@ -53,7 +53,7 @@ func ExampleConv2DForward() {
 
 // The sum over two images of A_i·B_iᵀ, each A_i 1×3 and B_i 2×3.
 func ExampleGemmSumNT() {
-	a := []float32{1, 2, 3, 1, 1, 1}                 // A_0, A_1
+	a := []float32{1, 2, 3, 1, 1, 1}                   // A_0, A_1
 	b := []float32{1, 0, 0, 0, 1, 1, 2, 2, 2, 0, 0, 1} // B_0, B_1
 	c := make([]float32, 2)
 	tensor.GemmSumNT(2, 1, 2, 3, 1, a, 3, 3, b, 3, 6, 0, c, 2)
