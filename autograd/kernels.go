@@ -176,9 +176,7 @@ func (t *ewTask[T]) broadcast(lo, hi int) {
 		}
 		switch t.kind {
 		case kAdd:
-			for k, x := range a {
-				d[k] = x + bv
-			}
+			tensor.AddConst(d, a, bv)
 		case kSub:
 			for k, x := range a {
 				d[k] = x - bv
@@ -277,9 +275,7 @@ func (t *redTask[T]) Run(lo, hi int) {
 			var s float64
 			for o := range t.outer {
 				base := (o*t.mid + m) * t.inner
-				for _, v := range t.x[base : base+t.inner] {
-					s += float64(v)
-				}
+				s += tensor.SumRun(t.x[base : base+t.inner])
 			}
 			t.store(m, T(s))
 		}

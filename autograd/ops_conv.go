@@ -1,8 +1,22 @@
 package autograd
 
 import (
+	"unsafe"
+
+	"github.com/descent-ml/descent/internal/parallel"
 	"github.com/descent-ml/descent/tensor"
 )
+
+// convGroupBytes bounds the columns a convolution makes at a time.
+const convGroupBytes = 256 << 10
+
+// convGroup is how many images of n, with per column elements each, a
+// convolution handles at a time: as many as fit in convGroupBytes, but at
+// least two a core. It never changes a result.
+func convGroup[T tensor.Float](n, per int) int {
+	var z T
+	return max(1, min(n, max(2*parallel.Threads(), convGroupBytes/max(1, per*int(unsafe.Sizeof(z))))))
+}
 
 // Conv2d returns the 2-D convolution (PyTorch's cross-correlation) of the
 // NCHW batch x [N, C, H, W] with filters w [F, C, KH, KW], plus the bias b
@@ -10,10 +24,11 @@ import (
 // padding; its KH and KW may be left zero (they are the filters') or must
 // equal them.
 //
-// It runs as im2col and a batch of matrix products, one per image, packed
-// and computed together (tensor.GemmBatch); the backward pass uses the
-// saved columns for the filter gradient and col2im for the input
-// gradient. Convolution is bilinear, and its two adjoints (the input
+// It runs as im2col and a matrix product per image, a few images at a
+// time so their columns stay in cache (tensor.Conv2DForward); the
+// backward pass makes the columns again for the filter gradient
+// (tensor.ConvWeightGrad) and sums the input gradient's back by col2im
+// (tensor.ConvInputGrad), nothing the size of the batch's columns kept. Convolution is bilinear, and its two adjoints (the input
 // gradient, a transposed convolution, and the filter gradient) are
 // operations of their own, so derivatives of every order are exact.
 func (g *Graph[T]) Conv2d(x, w, b *Var[T], win tensor.Window) *Var[T] {
@@ -53,13 +68,13 @@ func (g *Graph[T]) conv(x, w *Var[T], win tensor.Window) *Var[T] {
 	n, ckk := xs[0], xs[1]*win.KH*win.KW
 	oh, ow, _ := win.Out(xs[2], xs[3])
 	l := oh * ow
-	cols := g.alloc(n, ckk, l)
-	_ = tensor.Im2Col(&cols.Value, &x.Value, win)
+	// The columns of a few images at a time, multiplied while in cache;
+	// the filter gradient makes them again.
+	cols := g.alloc(convGroup[T](n, ckk*l), ckk, l)
 	y := g.alloc(n, f, oh, ow)
-	tensor.GemmBatch(n, false, false, f, l, ckk, 1, w.Value.Data, max(ckk, 1), 0,
-		cols.Value.Data, max(l, 1), ckk*l, 0, y.Value.Data, max(l, 1), f*l)
+	_ = tensor.Conv2DForward(&y.Value, &x.Value, &w.Value, win, cols.Value.Data)
 	if nd := g.record(opConv, y, x, w, nil); nd != nil {
-		nd.win, nd.aux = win, cols
+		nd.win = win
 	}
 	return y
 }
@@ -67,14 +82,12 @@ func (g *Graph[T]) conv(x, w *Var[T], win tensor.Window) *Var[T] {
 // convInput computes A(gy, w), the gradient of C(x, w) with respect to x
 // for output gradient gy: col2im(wᵀ·gyᵢ). xShape is x's shape.
 func (g *Graph[T]) convInput(gy, w *Var[T], win tensor.Window, xShape []int) *Var[T] {
-	f := w.Value.Shape[0]
 	n, ckk := xShape[0], xShape[1]*win.KH*win.KW
 	l := gy.Value.Shape[2] * gy.Value.Shape[3]
-	dcols := g.alloc(n, ckk, l)
-	tensor.GemmBatch(n, true, false, ckk, l, f, 1, w.Value.Data, max(ckk, 1), 0,
-		gy.Value.Data, max(l, 1), f*l, 0, dcols.Value.Data, max(l, 1), ckk*l)
+	// The columns of a few images at a time, summed back while in cache.
+	dcols := g.alloc(convGroup[T](n, ckk*l), ckk, l)
 	dx := g.alloc(xShape...)
-	_ = tensor.Col2Im(&dx.Value, &dcols.Value, win)
+	_ = tensor.ConvInputGrad(&dx.Value, &w.Value, &gy.Value, win, dcols.Value.Data)
 	if nd := g.record(opConvInput, dx, gy, w, nil); nd != nil {
 		nd.win = win
 	}
@@ -82,24 +95,20 @@ func (g *Graph[T]) convInput(gy, w *Var[T], win tensor.Window, xShape []int) *Va
 }
 
 // convWeight computes B(gy, x), the gradient of C(x, w) with respect to
-// w: Σᵢ gyᵢ·colsᵢᵀ. cols are x's columns when already at hand (nil: made
-// here). wShape is w's shape.
-func (g *Graph[T]) convWeight(gy, x, cols *Var[T], win tensor.Window, wShape []int, dst []T, beta T) *Var[T] {
+// w: Σᵢ gyᵢ·colsᵢᵀ, the columns made a few images at a time. wShape is
+// w's shape. With dst it adds beta·dst and writes there, recording
+// nothing.
+func (g *Graph[T]) convWeight(gy, x *Var[T], win tensor.Window, wShape []int, dst []T, beta T) *Var[T] {
 	xs := x.Value.Shape
-	f, n, ckk := wShape[0], xs[0], xs[1]*win.KH*win.KW
+	n, ckk := xs[0], xs[1]*win.KH*win.KW
 	l := gy.Value.Shape[2] * gy.Value.Shape[3]
-	if cols == nil {
-		cols = g.alloc(n, ckk, l)
-		_ = tensor.Im2Col(&cols.Value, &x.Value, win)
-	}
 	var dw *Var[T]
 	if dst == nil {
 		dw = g.alloc(wShape...)
 		dst, beta = dw.Value.Data, 0
 	}
-	// Summed over the images (a zero C stride), in order.
-	tensor.GemmBatch(n, false, true, f, ckk, l, 1, gy.Value.Data, max(l, 1), f*l,
-		cols.Value.Data, max(l, 1), ckk*l, beta, dst, max(ckk, 1), 0)
+	cols := g.alloc(convGroup[T](n, ckk*l), ckk, l)
+	_ = tensor.ConvWeightGrad(dst, beta, &x.Value, &gy.Value, win, cols.Value.Data)
 	if dw != nil {
 		if nd := g.record(opConvWeight, dw, gy, x, nil); nd != nil {
 			nd.win = win
@@ -115,9 +124,9 @@ func (g *Graph[T]) bwConv(n *node[T], gy *Var[T]) {
 	case opConv: // a = x, b = w
 		if b.req {
 			if sink := g.leafSink(b); sink != nil {
-				g.convWeight(gy, a, n.aux, win, b.Value.Shape, sink.Data, 1)
+				g.convWeight(gy, a, win, b.Value.Shape, sink.Data, 1)
 			} else {
-				g.accum(b, g.convWeight(gy, a, n.aux, win, b.Value.Shape, nil, 0))
+				g.accum(b, g.convWeight(gy, a, win, b.Value.Shape, nil, 0))
 			}
 		}
 		if a.req {
@@ -128,7 +137,7 @@ func (g *Graph[T]) bwConv(n *node[T], gy *Var[T]) {
 			g.accum(a, g.conv(gy, b, win))
 		}
 		if b.req {
-			g.accum(b, g.convWeight(a, gy, nil, win, b.Value.Shape, nil, 0))
+			g.accum(b, g.convWeight(a, gy, win, b.Value.Shape, nil, 0))
 		}
 	case opConvWeight: // B(a = gy₀, b = x), result shaped like w
 		if a.req {

@@ -1,10 +1,12 @@
 package nn
 
 import (
+	"math"
 	"math/rand/v2"
 	"testing"
 
 	"github.com/descent-ml/descent/autograd"
+	"github.com/descent-ml/descent/internal/parallel"
 	"github.com/descent-ml/descent/optim"
 	"github.com/descent-ml/descent/tensor"
 )
@@ -150,5 +152,37 @@ func BenchmarkCNNTrainStep(b *testing.B) {
 	}
 	if tr.err != nil {
 		b.Fatal(tr.err)
+	}
+}
+
+// TestCNNStepThreads: training steps of the CNN give the same parameters,
+// bit for bit, at 1, 2 and 3 threads (the convolutions split their batch
+// into groups that depend on the thread count, and their sums must not).
+func TestCNNStepThreads(t *testing.T) {
+	defer parallel.SetThreads(parallel.SetThreads(1))
+	var first []float32
+	for _, th := range []int{1, 2, 3} {
+		parallel.SetThreads(th)
+		model := cnn(rand.New(rand.NewPCG(7, 7)))
+		tr := newTrainer(t, model, 24, 1, 28, 28)
+		for range 2 {
+			tr.step()
+		}
+		if tr.err != nil {
+			t.Fatal(tr.err)
+		}
+		var got []float32
+		for _, p := range model.Parameters() {
+			got = append(got, p.Var.Value.Data...)
+		}
+		if first == nil {
+			first = got
+			continue
+		}
+		for i := range got {
+			if math.Float32bits(got[i]) != math.Float32bits(first[i]) {
+				t.Fatalf("%d threads: parameter element %d = %v, 1 thread %v", th, i, got[i], first[i])
+			}
+		}
 	}
 }

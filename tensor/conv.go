@@ -6,6 +6,7 @@ import (
 	"sync"
 	"unsafe"
 
+	"github.com/descent-ml/descent/internal/kernel"
 	"github.com/descent-ml/descent/internal/parallel"
 )
 
@@ -159,6 +160,19 @@ func (t *convTask[T]) im2col(img, cols []T) {
 				clear(row[ilo*ow : ihi*ow])
 				continue
 			}
+			if sw == 1 && ihi > ilo && im2colRows(row[ilo*ow:], img[(ilo*sh-g.PH+kh)*w:], sh*w, ihi-ilo, kw-g.PW, ow, jlo, jhi) {
+				continue
+			}
+			if sw == 1 && ihi > ilo && copy2D(row[ilo*ow+jlo:], ow, img[(ilo*sh-g.PH+kh)*w+jlo-g.PW+kw:], sh*w, ihi-ilo, jhi-jlo) {
+				if jlo > 0 || jhi < ow {
+					for i := ilo; i < ihi; i++ {
+						seg := row[i*ow : (i+1)*ow]
+						clear(seg[:jlo])
+						clear(seg[jhi:])
+					}
+				}
+				continue
+			}
 			for i := ilo; i < ihi; i++ {
 				seg := row[i*ow : (i+1)*ow]
 				off := (i*sh-g.PH+kh)*w + jlo*sw - g.PW + kw
@@ -177,10 +191,48 @@ func (t *convTask[T]) im2col(img, cols []T) {
 	}
 }
 
+// im2colRows writes rows rows of ow ≤ 32 columns (ow apart) from the
+// image rows in src (lds apart) on the SIMD kernel (see
+// kernel.Im2ColRows), reporting false, doing nothing, where there is none.
+func im2colRows[T Float](dst, src []T, lds, rows, shift, ow, jlo, jhi int) bool {
+	var z T
+	if unsafe.Sizeof(z) != 4 {
+		return false
+	}
+	return kernel.Im2ColRows(as[float32](dst), as[float32](src), lds, rows, shift, ow, jlo, jhi)
+}
+
+// copy2D copies the rows×cols block of src (rows lds apart) into dst
+// (rows ldd apart) on the SIMD kernel, reporting false, doing nothing,
+// where there is none (float64, or no AVX-512).
+func copy2D[T Float](dst []T, ldd int, src []T, lds int, rows, cols int) bool {
+	var z T
+	if unsafe.Sizeof(z) != 4 {
+		return false
+	}
+	return kernel.Copy2D(as[float32](dst), ldd, as[float32](src), lds, rows, cols)
+}
+
+// col2imPlane is col2im on the SIMD kernel that sums each image row in a
+// register (kernel.Col2ImPlane), for float32 at stride 1 without column
+// padding on images at most 16 wide; it reports false, doing nothing,
+// elsewhere. The sums run in col2im's order.
+func (t *convTask[T]) col2imPlane(img, cols []T) bool {
+	var z T
+	g := t.g
+	if unsafe.Sizeof(z) != 4 || t.sw != 1 || t.sh != 1 || g.PW != 0 || t.w > 16 {
+		return false
+	}
+	return kernel.Col2ImPlane(as[float32](img), t.h, as[float32](cols), t.oh, t.ow, g.KH, g.KW, g.PH)
+}
+
 // col2im sums one plane's columns back into img, the adjoint of im2col.
 func (t *convTask[T]) col2im(img, cols []T) {
 	g, oh, ow, w := t.g, t.oh, t.ow, t.w
 	sh, sw := t.sh, t.sw
+	if t.col2imPlane(img, cols) {
+		return
+	}
 	clear(img)
 	for kh := range g.KH {
 		ilo, ihi := span(kh, g.PH, sh, t.h, oh)
@@ -216,6 +268,11 @@ func (t *convTask[T]) col2im(img, cols []T) {
 // the first NaN win.
 func (t *convTask[T]) maxPool(img, out []T, ix []int) {
 	g, oh, ow, w := t.g, t.oh, t.ow, t.w
+	var z T
+	if unsafe.Sizeof(z) == 4 && g.KH == 2 && g.KW == 2 && t.sh == 2 && t.sw == 2 && g.PH == 0 && g.PW == 0 && ix != nil &&
+		kernel.MaxPool2(as[float32](out), ix, as[float32](img), w, ow, oh) {
+		return // else a NaN, or no kernel: the general path
+	}
 	ilo, ihi := inside(g.KH, g.PH, t.sh, t.h, oh)
 	jlo, jhi := inside(g.KW, g.PW, t.sw, w, ow)
 	store := func(k, arg int) {
@@ -483,5 +540,136 @@ func AvgPool2DBackward[T Float](dx, dy *Tensor[T], g Window) error {
 		return err
 	}
 	runConv(opAvgPoolBack, g, n, c, h, w, oh, ow, dx.Data, dy.Data, nil)
+	return nil
+}
+
+// ConvInputGrad sets dx, an NCHW batch [N, C, H, W], to the gradient of
+// a convolution's input for the output gradient gy [N, F, OH, OW] and the
+// filters w (F rows of C·KH·KW): dx_i = col2im(wᵀ·gy_i) for each image i,
+// as GemmBatch and Col2Im compute them, with the same bits. It works
+// through the batch as many images at a time as scratch holds columns for
+// (at least one image's, C·KH·KW·OH·OW elements), so that for a small
+// scratch the columns are summed back while still in cache.
+func ConvInputGrad[T Float](dx, w, gy *Tensor[T], g Window, scratch []T) error {
+	n, c, h, wd, err := nchw("convolution input gradient", dx)
+	if err != nil {
+		return err
+	}
+	oh, ow, err := g.Out(h, wd)
+	if err != nil {
+		return err
+	}
+	ckk, l := c*g.KH*g.KW, oh*ow
+	if len(gy.Shape) != 4 || gy.Shape[0] != n || gy.Shape[2] != oh || gy.Shape[3] != ow || len(w.Data) != gy.Shape[1]*ckk {
+		return fmt.Errorf("%w: convolution input gradient %v from %v with %d filter elements and window %+v", ErrShape, dx.Shape, gy.Shape, len(w.Data), g)
+	}
+	f := gy.Shape[1]
+	per := ckk * l
+	group, err := convScratch("convolution input gradient", n, per, len(scratch))
+	if err != nil {
+		return err
+	}
+	if group == 0 {
+		clear(dx.Data)
+		return nil
+	}
+	for i0 := 0; i0 < n; i0 += group {
+		cnt := min(group, n-i0)
+		GemmBatch(cnt, true, false, ckk, l, f, 1, w.Data, max(ckk, 1), 0,
+			gy.Data[i0*f*l:], max(l, 1), f*l, 0, scratch, max(l, 1), per)
+		runConv(opCol2Im, g, cnt, c, h, wd, oh, ow, dx.Data[i0*c*h*wd:], scratch, nil)
+	}
+	return nil
+}
+
+// Conv2DForward sets y [N, F, OH, OW] to the convolution (without bias)
+// of the NCHW batch x with the filters w (F rows of C·KH·KW): y_i =
+// w·im2col(x_i), as Im2Col and GemmBatch compute it, with the same bits.
+// It works through the batch as many images at a time as cols holds
+// columns for (at least one image's, C·KH·KW·OH·OW elements), each
+// group's columns multiplied while still in cache; with room for the whole
+// batch, cols ends up holding Im2Col's result.
+func Conv2DForward[T Float](y, x, w *Tensor[T], g Window, cols []T) error {
+	n, c, h, wd, err := nchw("convolution", x)
+	if err != nil {
+		return err
+	}
+	oh, ow, err := g.Out(h, wd)
+	if err != nil {
+		return err
+	}
+	ckk, l := c*g.KH*g.KW, oh*ow
+	f := 0
+	if ckk > 0 {
+		f = len(w.Data) / ckk
+	}
+	if len(y.Shape) != 4 || y.Shape[0] != n || y.Shape[1] != f || y.Shape[2] != oh || y.Shape[3] != ow || f*ckk != len(w.Data) {
+		return fmt.Errorf("%w: convolution of %v with %d filter elements into %v, window %+v", ErrShape, x.Shape, len(w.Data), y.Shape, g)
+	}
+	group, err := convScratch("convolution", n, ckk*l, len(cols))
+	if err != nil {
+		return err
+	}
+	if group == 0 {
+		clear(y.Data)
+		return nil
+	}
+	for i0 := 0; i0 < n; i0 += group {
+		cnt := min(group, n-i0)
+		runConv(opIm2Col, g, cnt, c, h, wd, oh, ow, x.Data[i0*c*h*wd:], cols, nil)
+		GemmBatch(cnt, false, false, f, l, ckk, 1, w.Data, max(ckk, 1), 0,
+			cols, max(l, 1), ckk*l, 0, y.Data[i0*f*l:], max(l, 1), f*l)
+	}
+	return nil
+}
+
+// convScratch returns how many images of per column elements a scratch
+// buffer of size elements holds, at most n (0 when there is nothing to
+// compute), or an error when it holds none.
+func convScratch(name string, n, per, size int) (int, error) {
+	if n == 0 || per == 0 {
+		return 0, nil
+	}
+	if size < per {
+		return 0, fmt.Errorf("%w: %s: scratch of %d elements, need %d for one image's columns", ErrShape, name, size, per)
+	}
+	return min(n, size/per), nil
+}
+
+// ConvWeightGrad sets dw (F rows of C·KH·KW) to beta·dw + Σ_i
+// gy_i·im2col(x_i)ᵀ, the gradient of a convolution's filters for the
+// NCHW batch x and the output gradient gy [N, F, OH, OW] (beta == 0: dw
+// is not read). It makes the columns as many images at a time as scratch
+// holds (at least one image's), summed as they come: the result is
+// GemmSumNT's over Im2Col's columns, to the bit, whatever the group.
+func ConvWeightGrad[T Float](dw []T, beta T, x, gy *Tensor[T], g Window, scratch []T) error {
+	n, c, h, wd, err := nchw("convolution filter gradient", x)
+	if err != nil {
+		return err
+	}
+	oh, ow, err := g.Out(h, wd)
+	if err != nil {
+		return err
+	}
+	ckk, l := c*g.KH*g.KW, oh*ow
+	if len(gy.Shape) != 4 || gy.Shape[0] != n || gy.Shape[2] != oh || gy.Shape[3] != ow || len(dw) != gy.Shape[1]*ckk {
+		return fmt.Errorf("%w: convolution filter gradient of %d elements from %v and %v, window %+v", ErrShape, len(dw), x.Shape, gy.Shape, g)
+	}
+	f := gy.Shape[1]
+	group, err := convScratch("convolution filter gradient", n, ckk*l, len(scratch))
+	if err != nil {
+		return err
+	}
+	if group == 0 {
+		scaleMat(1, len(dw), beta, dw, max(len(dw), 1))
+		return nil
+	}
+	sum := beginSumNT(f, ckk, l, 1, beta, dw, max(ckk, 1))
+	for i0 := 0; i0 < n; i0 += group {
+		cnt := min(group, n-i0)
+		runConv(opIm2Col, g, cnt, c, h, wd, oh, ow, x.Data[i0*c*h*wd:], scratch, nil)
+		sum.add(cnt, gy.Data[i0*f*l:], max(l, 1), f*l, scratch, max(l, 1), ckk*l)
+	}
+	sum.finish()
 	return nil
 }

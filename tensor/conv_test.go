@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/descent-ml/descent/internal/kernel"
 	"github.com/descent-ml/descent/internal/parallel"
 )
 
@@ -286,6 +287,158 @@ func TestMaxPoolTiesAndNaN(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestIm2ColFloat32SIMD: float32 im2col and col2im on the SIMD block
+// kernels give the Go loops' bits, over the test windows and LeNet-5's
+// (rows wider than one 16-lane block, "same" padding and none).
+func TestIm2ColFloat32SIMD(t *testing.T) {
+	defer func(e bool) { kernel.Enabled = e }(kernel.Enabled)
+	rng := rand.New(rand.NewPCG(6, 2))
+	type tc struct {
+		g          Window
+		c, h, w, n int
+	}
+	var cases []tc
+	for _, g := range windows {
+		cases = append(cases, tc{g, 3, 7, 6, 2}, tc{g, 2, 9, 37, 1})
+	}
+	cases = append(cases, tc{Window{KH: 5, KW: 5, PH: 2, PW: 2}, 1, 28, 28, 2}, tc{Window{KH: 5, KW: 5}, 6, 14, 14, 2},
+		tc{Window{KH: 3, KW: 3, SH: 2, PH: 1, PW: 1}, 2, 11, 40, 1})
+	for _, c := range cases {
+		x := randTensor[float32](rng, 1, c.n, c.c, c.h, c.w)
+		shape, err := c.g.ColShape(c.n, c.c, c.h, c.w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cols, imgs [2]*Tensor[float32]
+		for i, simd := range []bool{false, true} {
+			kernel.Enabled = simd
+			cols[i] = Full(float32(math.NaN()), shape...)
+			if err := Im2Col(cols[i], x, c.g); err != nil {
+				t.Fatal(err)
+			}
+			imgs[i] = Full(float32(math.NaN()), x.Shape...)
+			if err := Col2Im(imgs[i], cols[0], c.g); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for k := range cols[0].Data {
+			if math.Float32bits(cols[0].Data[k]) != math.Float32bits(cols[1].Data[k]) {
+				t.Fatalf("%+v %v: im2col[%d] = %v with SIMD, %v without", c.g, x.Shape, k, cols[1].Data[k], cols[0].Data[k])
+			}
+		}
+		for k := range imgs[0].Data {
+			if math.Float32bits(imgs[0].Data[k]) != math.Float32bits(imgs[1].Data[k]) {
+				t.Fatalf("%+v %v: col2im[%d] = %v with SIMD, %v without", c.g, x.Shape, k, imgs[1].Data[k], imgs[0].Data[k])
+			}
+		}
+	}
+}
+
+// TestConvGrouped: Conv2DForward and ConvInputGrad give the bits of
+// Im2Col with GemmBatch and of GemmBatch with Col2Im, whatever the group
+// of images, and ConvWeightGrad those of Im2Col with GemmSumNT, over the
+// test windows and LeNet-5's, float32 and float64.
+func TestConvGrouped(t *testing.T) {
+	testConvGrouped[float32](t)
+	testConvGrouped[float64](t)
+}
+
+func testConvGrouped[T Float](t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 1))
+	type tc struct {
+		g             Window
+		n, c, h, w, f int
+	}
+	cases := []tc{{Window{KH: 5, KW: 5, PH: 2, PW: 2}, 5, 1, 28, 28, 6}, {Window{KH: 5, KW: 5}, 3, 6, 14, 14, 16}}
+	for _, g := range windows {
+		cases = append(cases, tc{g, 4, 3, 7, 6, 5})
+	}
+	for _, c := range cases {
+		x := randTensor[T](rng, 1, c.n, c.c, c.h, c.w)
+		shape, err := c.g.ColShape(c.n, c.c, c.h, c.w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ckk, l := shape[1], shape[2]
+		oh, ow, _ := c.g.Out(c.h, c.w)
+		wt := randTensor[T](rng, 1, c.f, ckk)
+		gy := randTensor[T](rng, 1, c.n, c.f, oh, ow)
+		// References.
+		cols := Zeros[T](shape...)
+		_ = Im2Col(cols, x, c.g)
+		y := Zeros[T](c.n, c.f, oh, ow)
+		GemmBatch(c.n, false, false, c.f, l, ckk, 1, wt.Data, ckk, 0, cols.Data, l, ckk*l, 0, y.Data, l, c.f*l)
+		dcols := Zeros[T](shape...)
+		GemmBatch(c.n, true, false, ckk, l, c.f, 1, wt.Data, ckk, 0, gy.Data, l, c.f*l, 0, dcols.Data, l, ckk*l)
+		dx := Zeros[T](x.Shape...)
+		_ = Col2Im(dx, dcols, c.g)
+		dw0 := randTensor[T](rng, 1, c.f, ckk)
+		dw := append([]T(nil), dw0.Data...)
+		GemmSumNT(c.n, c.f, ckk, l, 1, gy.Data, l, c.f*l, cols.Data, l, ckk*l, 0.5, dw, ckk)
+		for _, group := range []int{1, 2, c.n} {
+			y2 := Full(T(math.NaN()), y.Shape...)
+			scratch := make([]T, group*ckk*l+group) // not a whole number of images
+			for i := range scratch {
+				scratch[i] = T(math.NaN())
+			}
+			if err := Conv2DForward(y2, x, wt, c.g, scratch); err != nil {
+				t.Fatal(err)
+			}
+			checks := []struct {
+				name      string
+				got, want []T
+			}{{"output", y2.Data, y.Data}}
+			if group == c.n {
+				checks = append(checks, struct {
+					name      string
+					got, want []T
+				}{"columns", append([]T(nil), scratch[:len(cols.Data)]...), cols.Data})
+			}
+			dx2 := Full(T(math.NaN()), x.Shape...)
+			if err := ConvInputGrad(dx2, wt, gy, c.g, scratch); err != nil {
+				t.Fatal(err)
+			}
+			checks = append(checks, struct {
+				name      string
+				got, want []T
+			}{"input gradient", dx2.Data, dx.Data})
+			for _, p := range checks {
+				for i := range p.want {
+					if p.got[i] != p.want[i] {
+						t.Fatalf("%+v group %d: %s[%d] = %v, want %v", c, group, p.name, i, p.got[i], p.want[i])
+					}
+				}
+			}
+			// The filter gradient: GemmSumNT's bits.
+			dw2 := append([]T(nil), dw0.Data...)
+			if err := ConvWeightGrad(dw2, 0.5, x, gy, c.g, scratch); err != nil {
+				t.Fatal(err)
+			}
+			for i := range dw {
+				if dw2[i] != dw[i] {
+					t.Fatalf("%+v group %d: filter gradient[%d] = %v, want %v", c, group, i, dw2[i], dw[i])
+				}
+			}
+		}
+		// Shapes that do not fit, and too little scratch.
+		if Conv2DForward(Zeros[T](c.n, c.f+1, oh, ow), x, wt, c.g, cols.Data) == nil {
+			t.Fatalf("%+v: output with one filter too many accepted", c)
+		}
+		if Conv2DForward(y, x, wt, c.g, make([]T, ckk*l-1)) == nil {
+			t.Fatalf("%+v: scratch short of one image accepted", c)
+		}
+		if ConvWeightGrad(make([]T, c.f*ckk+1), 0, x, gy, c.g, cols.Data) == nil {
+			t.Fatalf("%+v: filter gradient of the wrong size accepted", c)
+		}
+		if ConvInputGrad(dx, wt, gy, c.g, make([]T, ckk*l-1)) == nil {
+			t.Fatalf("%+v: scratch short of one image accepted", c)
+		}
+		if ConvInputGrad(dx, wt, Zeros[T](c.n, c.f, oh+1, ow), c.g, make([]T, ckk*l)) == nil {
+			t.Fatalf("%+v: gradient of the wrong shape accepted", c)
 		}
 	}
 }

@@ -28,3 +28,35 @@ func Example() {
 	// [-1.9 2.9 -1.9 7.4]
 	// [1.5 0.5 -0.5 1.5 0.5 -0.5] [5 7 9 5 7 9] [2 2]
 }
+
+// A convolution's forward pass and both gradients, a few images' columns
+// at a time: one 3×3 image of ones and one 2×2 filter of ones.
+func ExampleConv2DForward() {
+	win := tensor.Window{KH: 2, KW: 2}
+	x := tensor.Full[float32](1, 1, 1, 3, 3) // N, C, H, W
+	w := tensor.Full[float32](1, 1, 4)       // F rows of C·KH·KW
+	y := tensor.Zeros[float32](1, 1, 2, 2)
+	shape, _ := win.ColShape(1, 1, 3, 3)
+	cols := make([]float32, shape[1]*shape[2]) // room for one image's columns
+	if err := tensor.Conv2DForward(y, x, w, win, cols); err != nil {
+		panic(err)
+	}
+	dy := tensor.Full[float32](1, 1, 1, 2, 2)
+	dw := make([]float32, 4)
+	_ = tensor.ConvWeightGrad(dw, 0, x, dy, win, cols) // Σ dY·im2col(X)ᵀ
+	dx := tensor.Zeros[float32](1, 1, 3, 3)
+	_ = tensor.ConvInputGrad(dx, w, dy, win, cols) // col2im(Wᵀ·dY)
+	fmt.Println(y.Data, dw, dx.Data)
+	// Output:
+	// [4 4 4 4] [4 4 4 4] [1 2 1 2 4 2 1 2 1]
+}
+
+// The sum over two images of A_i·B_iᵀ, each A_i 1×3 and B_i 2×3.
+func ExampleGemmSumNT() {
+	a := []float32{1, 2, 3, 1, 1, 1}                   // A_0, A_1
+	b := []float32{1, 0, 0, 0, 1, 1, 2, 2, 2, 0, 0, 1} // B_0, B_1
+	c := make([]float32, 2)
+	tensor.GemmSumNT(2, 1, 2, 3, 1, a, 3, 3, b, 3, 6, 0, c, 2)
+	fmt.Println(c) // [1+6, 5+1]
+	// Output: [7 6]
+}

@@ -454,3 +454,42 @@ func TestGemmBatchPanics(t *testing.T) {
 		})
 	}
 }
+
+// TestSgemmShort: the 6×64 kernel is chosen for a convolution's few
+// filters, not for wide products, and gives the usual kernel's bits.
+func TestSgemmShort(t *testing.T) {
+	short, ok := kernel.SgemmShort()
+	if !ok {
+		t.Skip("no short kernel")
+	}
+	for _, c := range []struct {
+		m, n int
+		want bool
+	}{{6, 784, true}, {16, 100, true}, {3, 300, true}, {128, 512, false}, {150, 100, false}} {
+		if got := sgemmFor(c.m, c.n).MR == short.MR; got != c.want {
+			t.Errorf("%d×%d: short kernel %v, want %v", c.m, c.n, got, c.want)
+		}
+	}
+	rng := rand.New(rand.NewPCG(3, 3))
+	for _, s := range [][3]int{{6, 784, 25}, {16, 100, 150}, {5, 67, 300}, {13, 130, 9}} {
+		m, n, k := s[0], s[1], s[2]
+		a, b := make([]float32, m*k), make([]float32, k*n)
+		for i := range a {
+			a[i] = float32(rng.NormFloat64())
+		}
+		for i := range b {
+			b[i] = float32(rng.NormFloat64())
+		}
+		var got [2][]float32
+		for i, g := range []kernel.Gemm[float32]{short, kernel.Sgemm()} {
+			got[i] = make([]float32, m*n)
+			w := newWork[float32]()
+			w.run(g, false, false, m, n, k, 1, a, k, 0, b, n, 0, 0, got[i], n, 0, 1)
+		}
+		for i := range got[0] {
+			if math.Float32bits(got[0][i]) != math.Float32bits(got[1][i]) {
+				t.Fatalf("%v: C[%d] = %v with the short kernel, %v with the usual", s, i, got[0][i], got[1][i])
+			}
+		}
+	}
+}

@@ -51,3 +51,17 @@ func ColSums(dst, x []float32, rows, ld int) int {
 	}
 	return n
 }
+
+// AddConst sets dst[i] = x[i] + s for the largest multiple of 64 elements
+// of dst with AVX-512 and returns how many it did (0 otherwise); the
+// caller finishes the rest. x must be as long as dst; dst may be x.
+func AddConst(dst, x []float32, s float32) int {
+	if ISA() != "avx512" {
+		return 0
+	}
+	n := len(dst) &^ 63
+	if n > 0 {
+		addConstAVX512(dst[:n], x[:n], s)
+	}
+	return n
+}

@@ -189,3 +189,29 @@ cs2store8:
 cs2done:
 	VZEROUPPER
 	RET
+
+// func addConstAVX512(dst, x []float32, s float32)
+// dst = x + s over the largest multiple of 64 elements.
+TEXT ·addConstAVX512(SB), NOSPLIT, $0-52
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), CX
+	MOVQ x_base+24(FP), SI
+	VBROADCASTSS s+48(FP), Z4
+	SHRQ $6, CX
+	JZ ac512done
+ac512loop:
+	VADDPS (SI), Z4, Z0
+	VADDPS 64(SI), Z4, Z1
+	VADDPS 128(SI), Z4, Z2
+	VADDPS 192(SI), Z4, Z3
+	VMOVUPS Z0, (DI)
+	VMOVUPS Z1, 64(DI)
+	VMOVUPS Z2, 128(DI)
+	VMOVUPS Z3, 192(DI)
+	ADDQ $256, SI
+	ADDQ $256, DI
+	DECQ CX
+	JNZ ac512loop
+ac512done:
+	VZEROUPPER
+	RET

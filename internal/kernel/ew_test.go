@@ -33,6 +33,20 @@ func TestAddColSums(t *testing.T) {
 			a, b, d := make([]float32, n), make([]float32, n), make([]float32, n)
 			fill(a)
 			fill(b)
+			if ISA() == "avx512" {
+				s := float32(rng.NormFloat64())
+				k := AddConst(d, a, s)
+				if k != n/64*64 {
+					t.Fatalf("add const did %d of %d", k, n)
+				}
+				for i := range k {
+					if want := a[i] + s; !same(d[i], want) {
+						t.Fatalf("add const %v + %v = %v", a[i], s, d[i])
+					}
+				}
+			} else if AddConst(d, a, 1) != 0 {
+				t.Fatalf("%s: add const ran without AVX-512", ISA())
+			}
 			k := Add(d, a, b)
 			if k != n/block*block {
 				t.Fatalf("%s: add did %d of %d", ISA(), k, n)

@@ -18,7 +18,9 @@
 // The package also holds the hand-written kernels the rest of package
 // tensor uses: transposes for packing (pack_amd64.s), ReLU, leaky ReLU and
 // their derivatives (act_amd64.s), element-wise and column sums
-// (ew_amd64.s), and float32 exp and sigmoid (exp_amd64.s); and the fused
+// (ew_amd64.s), float32 exp and sigmoid (exp_amd64.s), blocked dot
+// products for sums of products along rows (dot_amd64.s), im2col and
+// col2im rows (block_amd64.s) and 2×2 max-pooling (pool_amd64.s); and the fused
 // optimizer steps that package optim uses (optstep_amd64.s: Adam/AdamW,
 // SGD with and without momentum, the gradient finiteness check) with the
 // STREAM triad of descent bench optim.
@@ -78,6 +80,17 @@ func Sgemm() Gemm[float32] {
 		return Gemm[float32]{6, 16, "avx2", sgemmAVX2}
 	}
 	return Gemm[float32]{GoMR, GoNR, "go", gemmGo[float32]}
+}
+
+// SgemmShort returns a float32 micro-kernel with fewer rows and more
+// columns than Sgemm's, for products whose m is too small to fill its
+// tile (a convolution's few filters), and whether there is one: the
+// AVX-512 6×64 kernel.
+func SgemmShort() (Gemm[float32], bool) {
+	if ISA() == "avx512" {
+		return Gemm[float32]{6, 64, "avx512", sgemm6x64AVX512}, true
+	}
+	return Gemm[float32]{}, false
 }
 
 // Dgemm returns the float64 micro-kernel in use.

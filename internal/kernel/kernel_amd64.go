@@ -11,6 +11,9 @@ var (
 func sgemmAVX512(k int, a, b, c *float32, ldb, ldc, rows int, alpha, beta float32)
 
 //go:noescape
+func sgemm6x64AVX512(k int, a, b, c *float32, ldb, ldc, rows int, alpha, beta float32)
+
+//go:noescape
 func sgemmAVX2(k int, a, b, c *float32, ldb, ldc, rows int, alpha, beta float32)
 
 //go:noescape
@@ -70,3 +73,21 @@ func expAVX512(dst, x []float32, shift float32)
 
 //go:noescape
 func sigmoidAVX512(dst, x []float32)
+
+//go:noescape
+func dot3x8AVX512(k, count int, a *float32, lda, sa int, b *float32, ldb, sb int, acc *float32)
+
+//go:noescape
+func addConstAVX512(dst, x []float32, s float32)
+
+//go:noescape
+func copy2DAVX512(dst *float32, ldd int, src *float32, lds int, rows, cols int)
+
+//go:noescape
+func col2imRowAVX512(dst *float32, cols *float32, l, ow, kw, nkh, step int, last bool)
+
+//go:noescape
+func im2colRowsAVX512(dst *float32, ldd int, src *float32, lds, rows, shift int, masks *[4]uint16, full int, wide bool)
+
+//go:noescape
+func maxPool2AVX512(src *float32, w int, out *float32, idx *int, ow, rows int, masks *[2]uint16) (nan bool)

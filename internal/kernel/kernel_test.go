@@ -13,7 +13,7 @@ func kernels32() []Gemm[float32] {
 		ks = append(ks, Gemm[float32]{6, 16, "avx2", sgemmAVX2})
 	}
 	if hasAVX512 {
-		ks = append(ks, Gemm[float32]{12, 32, "avx512", sgemmAVX512})
+		ks = append(ks, Gemm[float32]{12, 32, "avx512", sgemmAVX512}, Gemm[float32]{6, 64, "avx512", sgemm6x64AVX512})
 	}
 	return ks
 }

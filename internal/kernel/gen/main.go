@@ -41,6 +41,7 @@ type spec struct {
 
 var kernels = []spec{
 	{"sgemmAVX512", false, true, 12, 32, 64},
+	{"sgemm6x64AVX512", false, true, 6, 64, 64},
 	{"sgemmAVX2", false, false, 6, 16, 64},
 	{"dgemmAVX512", true, true, 12, 16, 72},
 	{"dgemmAVX2", true, false, 6, 8, 72},
