@@ -551,11 +551,7 @@ func AvgPool2DBackward[T Float](dx, dy *Tensor[T], g Window) error {
 // (at least one image's, C·KH·KW·OH·OW elements), so that for a small
 // scratch the columns are summed back while still in cache.
 func ConvInputGrad[T Float](dx, w, gy *Tensor[T], g Window, scratch []T) error {
-	n, c, h, wd, err := nchw("convolution input gradient", dx)
-	if err != nil {
-		return err
-	}
-	oh, ow, err := g.Out(h, wd)
+	n, c, h, wd, oh, ow, err := convDims("convolution input gradient", dx, g)
 	if err != nil {
 		return err
 	}
@@ -590,11 +586,7 @@ func ConvInputGrad[T Float](dx, w, gy *Tensor[T], g Window, scratch []T) error {
 // group's columns multiplied while still in cache; with room for the whole
 // batch, cols ends up holding Im2Col's result.
 func Conv2DForward[T Float](y, x, w *Tensor[T], g Window, cols []T) error {
-	n, c, h, wd, err := nchw("convolution", x)
-	if err != nil {
-		return err
-	}
-	oh, ow, err := g.Out(h, wd)
+	n, c, h, wd, oh, ow, err := convDims("convolution", x, g)
 	if err != nil {
 		return err
 	}
@@ -623,6 +615,16 @@ func Conv2DForward[T Float](y, x, w *Tensor[T], g Window, cols []T) error {
 	return nil
 }
 
+// convDims returns the NCHW dimensions of a convolution's input x and
+// the output's height and width under the window g.
+func convDims[T Float](name string, x *Tensor[T], g Window) (n, c, h, w, oh, ow int, err error) {
+	if n, c, h, w, err = nchw(name, x); err != nil {
+		return
+	}
+	oh, ow, err = g.Out(h, w)
+	return
+}
+
 // convScratch returns how many images of per column elements a scratch
 // buffer of size elements holds, at most n (0 when there is nothing to
 // compute), or an error when it holds none.
@@ -643,11 +645,7 @@ func convScratch(name string, n, per, size int) (int, error) {
 // holds (at least one image's), summed as they come: the result is
 // GemmSumNT's over Im2Col's columns, to the bit, whatever the group.
 func ConvWeightGrad[T Float](dw []T, beta T, x, gy *Tensor[T], g Window, scratch []T) error {
-	n, c, h, wd, err := nchw("convolution filter gradient", x)
-	if err != nil {
-		return err
-	}
-	oh, ow, err := g.Out(h, wd)
+	n, c, h, wd, oh, ow, err := convDims("convolution filter gradient", x, g)
 	if err != nil {
 		return err
 	}
